@@ -1,0 +1,66 @@
+// Command cxformer pretrains, fine-tunes and runs CXformer chest X-ray
+// foundation models on the gocx engine.
+//
+//	cxformer devices               CPU features, kernel path and GPU adapters
+//	cxformer bench gemm [flags]    GEMM GFLOP/s at the ViT-S shapes
+//
+// Run "cxformer help" for the full list.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+type command struct {
+	name, usage string
+	run         func(args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"devices", "list the CPU features, the kernel path chosen and the GPU adapters", runDevices},
+		{"bench", "benchmarks: bench gemm [--shapes vits|square|all] [--threads N] [--device cpu]", runBench},
+	}
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "cxformer:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(out)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:])
+		}
+	}
+	usage(os.Stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: cxformer <command> [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.usage)
+	}
+}
+
+func runBench(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("bench: which benchmark? (gemm)")
+	}
+	switch args[0] {
+	case "gemm":
+		return runBenchGemm(args[1:])
+	}
+	return fmt.Errorf("bench: unknown benchmark %q (gemm)", args[0])
+}
