@@ -265,6 +265,13 @@ func gradCases() []GradCase {
 				ref.Resample2D(y, x[0], x[1], x[2], 7, 7, 3, 2, 3)
 				return y
 			}},
+		{Name: "KoLeo", Shapes: [][]int{{5, 7}},
+			Op: func(tp *Tape, in []*Var) *Var { return tp.KoLeo(in[0]) },
+			Ref: func(x [][]float64) []float64 {
+				l := make([]float64, 1)
+				ref.KoLeo(l, make([]int32, 5), x[0], 5, 7)
+				return l
+			}},
 		{Name: "Reshape", Shapes: [][]int{{3, 4}}, Init: positive,
 			Op: func(tp *Tape, in []*Var) *Var { return tp.Mul(tp.Reshape(in[0], 2, 6), tp.Reshape(in[0], 2, 6)) },
 			Ref: func(x [][]float64) []float64 {

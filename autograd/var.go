@@ -86,3 +86,12 @@ func slicesEqual(a, b []int) bool {
 	}
 	return true
 }
+
+// Const wraps t as a constant owned by the tape: Release frees it with
+// the intermediates. Use it for tensors made during a step (targets,
+// weights) that backward rules read.
+func (tp *Tape) Const(t *tensor.Tensor) *Var {
+	v := Const(t)
+	tp.owned = append(tp.owned, v)
+	return v
+}

@@ -54,4 +54,8 @@ type backend interface {
 	mulSumRows(dst, a, b *storage, rows, cols int)
 	selectRows(dst, x, row *storage, mask []int32, rows, cols int)
 	maskedSumRows(dst, x *storage, mask []int32, rows, cols int)
+	centeredSoftmax(q, z, c *storage, rows, cols int, temp float64)
+	sinkhornKnopp(q, z *storage, rows, cols int, temp float64, iters int)
+	koLeo(loss, x *storage, rows, cols int) (nn []int32)
+	koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols int)
 }

@@ -124,3 +124,17 @@ func (cpuBackend) selectRows(dst, x, row *storage, mask []int32, rows, cols int)
 func (cpuBackend) maskedSumRows(dst, x *storage, mask []int32, rows, cols int) {
 	cpu.MaskedSumRows(dst.cpu, x.cpu, mask, rows, cols)
 }
+func (cpuBackend) centeredSoftmax(q, z, c *storage, rows, cols int, temp float64) {
+	cpu.CenteredSoftmax(q.cpu, z.cpu, c.cpu, rows, cols, temp)
+}
+func (cpuBackend) sinkhornKnopp(q, z *storage, rows, cols int, temp float64, iters int) {
+	cpu.SinkhornKnopp(q.cpu, z.cpu, rows, cols, temp, iters)
+}
+func (cpuBackend) koLeo(loss, x *storage, rows, cols int) []int32 {
+	nn := make([]int32, rows)
+	cpu.KoLeo(loss.cpu, nn, x.cpu, rows, cols)
+	return nn
+}
+func (cpuBackend) koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols int) {
+	cpu.KoLeoBackward(dx.cpu, float64(dloss.cpu[0]), x.cpu, nn, rows, cols)
+}
