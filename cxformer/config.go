@@ -31,15 +31,22 @@ const (
 	// ModeT is DINOv2's training interpolation (interpolate_antialias =
 	// false, interpolate_offset = 0.1).
 	ModeT InterpMode = iota
-	// ModeE is the Hugging Face / release interpolation (antialiased,
-	// explicit size).
+	// ModeE is Hugging Face's Dinov2WithRegistersModel interpolation and
+	// that of the released reg4 models: antialiased bicubic (a=-0.5) to an
+	// explicit size.
 	ModeE
+	// ModeSize is Hugging Face's Dinov2Model (no registers) interpolation:
+	// plain bicubic (A=-0.75) to an explicit size, no antialias.
+	ModeSize
 )
 
 // String names the mode.
 func (m InterpMode) String() string {
-	if m == ModeE {
-		return "E (antialiased, explicit size)"
+	switch m {
+	case ModeE:
+		return "E (antialiased bicubic, explicit size)"
+	case ModeSize:
+		return "size (bicubic, explicit size)"
 	}
 	return "T (bicubic, scale offset)"
 }

@@ -15,7 +15,9 @@ import (
 // data was made from): bicubic A=-0.75 with scale_factor
 // ((h0+offset)/M, (w0+offset)/M) on the (rows, columns) of the grid; the
 // rectangular golden (5×3 patches) pins the axis order. Mode E is Hugging
-// Face's: an antialiased resize to the explicit size (h0, w0).
+// Face's Dinov2WithRegisters: an antialiased resize to the explicit size
+// (h0, w0); ModeSize is Hugging Face's Dinov2Model: the same without
+// antialias.
 func (v *ViT) posEmbed(tp *autograd.Tape, hp, wp, h, w int) *autograd.Var {
 	m, d := v.Cfg.Grid(), v.Cfg.EmbedDim
 	all := tp.Reshape(v.PosEmbed, 1+m*m, d)
@@ -38,9 +40,12 @@ func (v *ViT) resampleMatrices(rows, cols int) [2]*tensor.Tensor {
 	m := v.Cfg.Grid()
 	build := func(out int) *tensor.Tensor {
 		var w []float64
-		if v.Cfg.Interp == ModeE {
+		switch v.Cfg.Interp {
+		case ModeE:
 			w = ref.AntialiasBicubicMatrix(out, m)
-		} else {
+		case ModeSize:
+			w = ref.BicubicMatrix(out, m, 0) // no scale given: ratio in/out
+		default:
 			w = ref.BicubicMatrix(out, m, (float64(out)+v.Cfg.InterpOffset)/float64(m))
 		}
 		f := make([]float32, len(w))

@@ -86,8 +86,11 @@ type Options struct {
 	// LastN collects the final-normed outputs of the last n blocks.
 	LastN int
 	// CLSAttention computes the last block's attention of the CLS token
-	// over the patch tokens, averaged over nothing: (B, heads, N).
+	// over the patch tokens, per head: (B, heads, N).
 	CLSAttention bool
+	// Hidden collects the pre-norm sequence after the embeddings and after
+	// every block (Hugging Face's hidden_states: Depth+1 tensors).
+	Hidden bool
 }
 
 // Output is what a forward pass returns. Every Var is recorded on the tape
@@ -97,6 +100,7 @@ type Output struct {
 	RegNorm   *autograd.Var // (B, R, D)   final-normed registers (nil when R = 0)
 	PatchNorm *autograd.Var // (B, N, D)   final-normed patch tokens
 	PreNorm   *autograd.Var // (B, S, D)   the sequence before the final norm
+	Normed    *autograd.Var // (B, S, D)   the final-normed sequence (HF last_hidden_state)
 	// Intermediate[i] is the final-normed output of block Depth-LastN+i,
 	// split like the final output: (B, D) CLS and (B, N, D) patches.
 	IntermediateCls   []*autograd.Var
@@ -104,7 +108,10 @@ type Output struct {
 	// Attention is the last block's CLS attention over patches (B, H, N);
 	// computed without gradient.
 	Attention *tensor.Tensor
-	Hp, Wp    int
+	// Hidden[0] is the embedding output, Hidden[i] the output of block i
+	// (pre-norm, (B, S, D)); set with Options.Hidden.
+	Hidden []*autograd.Var
+	Hp, Wp int
 }
 
 // Forward runs the backbone on images x (B, 3, H, W) with H and W
@@ -146,6 +153,9 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 	}
 
 	out := Output{Hp: hp, Wp: wp}
+	if opt.Hidden {
+		out.Hidden = append(out.Hidden, seq)
+	}
 	first := cfg.Depth - opt.LastN
 	for i, blk := range v.Blocks {
 		last := i == cfg.Depth-1
@@ -153,6 +163,9 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 		seq, attn = blk.forward(tp, seq, last && opt.CLSAttention, 1+r)
 		if attn != nil {
 			out.Attention = attn
+		}
+		if opt.Hidden {
+			out.Hidden = append(out.Hidden, seq)
 		}
 		if opt.LastN > 0 && i >= first {
 			normed := v.Norm.Forward(tp, seq)
@@ -162,6 +175,7 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 	}
 	out.PreNorm = seq
 	xn := v.Norm.Forward(tp, seq)
+	out.Normed = xn
 	out.ClsNorm = tp.Reshape(tp.Slice(xn, 1, 0, 1), b, d)
 	if r > 0 {
 		out.RegNorm = tp.Slice(xn, 1, 1, 1+r)
