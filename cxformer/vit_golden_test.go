@@ -148,3 +148,6 @@ func relErr(got []float32, want []float64) float64 {
 	}
 	return golden.RelErr(g, want)
 }
+
+func autogradTape() *autograd.Tape            { return autograd.NewTape() }
+func constVar(t *tensor.Tensor) *autograd.Var { return autograd.Const(t) }

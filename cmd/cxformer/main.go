@@ -2,6 +2,7 @@
 // foundation models on the gocx engine.
 //
 //	cxformer devices               CPU features, kernel path and GPU adapters
+//	cxformer embed --model PATH …  backbone embeddings, Hugging Face semantics
 //	cxformer bench gemm [flags]    GEMM GFLOP/s at the ViT-S shapes
 //
 // Run "cxformer help" for the full list.
@@ -21,6 +22,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"devices", "list the CPU features, the kernel path chosen and the GPU adapters", runDevices},
+		{"embed", "embeddings with Hugging Face semantics: embed --model PATH (--input pixels.safetensors | IMAGE...) --out OUT.safetensors", runEmbed},
 		{"bench", "benchmarks: bench gemm [--shapes vits|square|all] [--threads N] [--device cpu]", runBench},
 	}
 }

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/gocx/gocx/tensor"
+)
+
+// openDevice returns the device a command asked for: "cpu", "gpu" (the
+// best hardware adapter; on failure it falls back to the CPU and says
+// so) or "auto" (a GPU when there is one, else the CPU, silently). The
+// returned function releases the device.
+func openDevice(name string) (tensor.Device, func(), error) {
+	switch name {
+	case "cpu":
+		return tensor.CPU, func() {}, nil
+	case "gpu", "auto":
+		dev, closeFn, err := openGPU()
+		if err != nil {
+			if name == "gpu" {
+				fmt.Fprintf(os.Stderr, "cxformer: no usable GPU (%v); falling back to the CPU\n", err)
+			}
+			return tensor.CPU, func() {}, nil
+		}
+		return dev, closeFn, nil
+	}
+	return nil, nil, fmt.Errorf("unknown device %q (cpu, gpu or auto)", name)
+}
