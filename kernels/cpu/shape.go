@@ -1,0 +1,198 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/gocx/gocx/kernels"
+)
+
+// Permute transposes a row-major tensor of the given (source) shape by
+// perm, like PyTorch's x.permute(perm).contiguous(): dst has shape
+// (shape[perm[0]], …, shape[perm[r−1]]) and
+//
+//	dst[i_0, …, i_{r−1}] = src[j]  with  j_{perm[a]} = i_a.
+//
+// Backward: Permute(dsrc, ddst, permuted shape, inverse perm) with
+// inv[perm[a]] = a. dst and src must not overlap.
+//
+// dst is written row by row (its last axis), each row a strided read of
+// src; rows are split over goroutines.
+func Permute(dst, src []float32, shape, perm []int) {
+	const op = "cpu.Permute"
+	if len(perm) != len(shape) {
+		panic(fmt.Sprintf("%s: len(perm)=%d but len(shape)=%d (shape %v, perm %v)", op, len(perm), len(shape), shape, perm))
+	}
+	seen := make([]bool, len(perm))
+	for _, a := range perm {
+		if a < 0 || a >= len(perm) || seen[a] {
+			panic(fmt.Sprintf("%s: perm %v is not a permutation of 0..%d", op, perm, len(perm)-1))
+		}
+		seen[a] = true
+	}
+	n := 1
+	for _, s := range shape {
+		if s < 0 {
+			panic(fmt.Sprintf("%s: negative size in shape %v", op, shape))
+		}
+		n *= s
+	}
+	kernels.CheckLen(op, "src", len(src), n)
+	kernels.CheckLen(op, "dst", len(dst), n)
+	rank := len(shape)
+	if n == 0 {
+		return
+	}
+	if rank == 0 {
+		dst[0] = src[0]
+		return
+	}
+	// dstShape[a] and stride[a]: extent of dst axis a and the src distance
+	// between neighbours along it.
+	srcStride := make([]int, rank)
+	for a, s := rank-1, 1; a >= 0; a-- {
+		srcStride[a] = s
+		s *= shape[a]
+	}
+	dstShape, stride := make([]int, rank), make([]int, rank)
+	for a, p := range perm {
+		dstShape[a], stride[a] = shape[p], srcStride[p]
+	}
+	inner, step := dstShape[rank-1], stride[rank-1]
+	parallelFor(n/inner, rowChunk(inner), func(lo, hi int) {
+		// Decode row lo into indices over dst's leading axes.
+		idx := make([]int, rank-1)
+		base := 0
+		for a, rem := rank-2, lo; a >= 0; a-- {
+			idx[a] = rem % dstShape[a]
+			rem /= dstShape[a]
+			base += idx[a] * stride[a]
+		}
+		for row := lo; row < hi; row++ {
+			d := dst[row*inner : (row+1)*inner]
+			j := base
+			for i := range d {
+				d[i] = src[j]
+				j += step
+			}
+			for a := rank - 2; a >= 0; a-- { // odometer
+				idx[a]++
+				base += stride[a]
+				if idx[a] < dstShape[a] {
+					break
+				}
+				base -= stride[a] * dstShape[a]
+				idx[a] = 0
+			}
+		}
+	})
+}
+
+// checkGather validates GatherRows / ScatterAddRows operands: the table has
+// whole rows of cols, the per-index side has len(idx) rows, and every
+// index names a row of the table.
+func checkGather(op, tableName string, table int, rowsName string, rows int, idx []int32, cols int) {
+	if cols < 0 {
+		panic(fmt.Sprintf("%s: negative cols=%d", op, cols))
+	}
+	kernels.CheckRows(op, rowsName, rows, len(idx), cols)
+	if cols == 0 {
+		return
+	}
+	if table%cols != 0 {
+		panic(fmt.Sprintf("%s: len(%s)=%d is not a multiple of cols=%d", op, tableName, table, cols))
+	}
+	n := table / cols
+	for i, r := range idx {
+		if r < 0 || int(r) >= n {
+			panic(fmt.Sprintf("%s: idx[%d]=%d out of range [0,%d) of %s", op, i, r, n, tableName))
+		}
+	}
+}
+
+// GatherRows copies the rows of src selected by idx (an embedding lookup):
+//
+//	dst[i,:] = src[idx[i],:]   (dst is len(idx)×cols).
+//
+// Backward: ScatterAddRows of the gradient into a zeroed dsrc.
+func GatherRows(dst, src []float32, idx []int32, cols int) {
+	checkGather("cpu.GatherRows", "src", len(src), "dst", len(dst), idx, cols)
+	parallelFor(len(idx), rowChunk(cols), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r := int(idx[i])
+			copy(dst[i*cols:(i+1)*cols], src[r*cols:(r+1)*cols])
+		}
+	})
+}
+
+// ScatterAddRows adds the rows of src into the rows of dst named by idx:
+//
+//	dst[idx[i],:] += src[i,:]   (src is len(idx)×cols).
+//
+// dst is not cleared and repeated indices accumulate, in order of i. Work
+// is split over column blocks so that no two goroutines touch one element
+// and the order (hence the result) does not depend on threading. Its
+// backward is GatherRows.
+func ScatterAddRows(dst, src []float32, idx []int32, cols int) {
+	checkGather("cpu.ScatterAddRows", "dst", len(dst), "src", len(src), idx, cols)
+	minCols := max(64, 16384/max(1, len(idx)))
+	parallelFor(cols, minCols, func(lo, hi int) {
+		for i, r := range idx {
+			d := dst[int(r)*cols+lo : int(r)*cols+hi]
+			s := src[i*cols+lo : i*cols+hi]
+			for c, v := range s {
+				d[c] += v
+			}
+		}
+	})
+}
+
+// checkPatch validates the operands of Patchify and Unpatchify.
+func checkPatch(op, imgName string, lenImg int, patchName string, lenPatch int, b, c, h, w, p int) {
+	if b < 0 || c < 0 || h < 0 || w < 0 {
+		panic(fmt.Sprintf("%s: negative size b=%d c=%d h=%d w=%d", op, b, c, h, w))
+	}
+	if p <= 0 || h%p != 0 || w%p != 0 {
+		panic(fmt.Sprintf("%s: image %d×%d is not a whole number of %d×%d patches", op, h, w, p, p))
+	}
+	kernels.CheckLen(op, imgName, lenImg, b*c*h*w)
+	kernels.CheckRows(op, patchName, lenPatch, b*(h/p)*(w/p), c*p*p)
+}
+
+// Patchify cuts a batch of images img (b, c, h, w) into non-overlapping
+// p×p patches, one row per patch, in the order a stride-p convolution
+// reads them:
+//
+//	dst[t, c'·p² + ky·p + kx] = img[n, c', row·p + ky, col·p + kx],
+//	t = n·(h/p)·(w/p) + row·(w/p) + col.
+//
+// dst is (b·(h/p)·(w/p)) × (c·p·p); the patch embedding is then a GEMM
+// with the conv weight flattened in (c, ky, kx) order. Backward:
+// Unpatchify (each pixel is in exactly one patch).
+func Patchify(dst, img []float32, b, c, h, w, p int) {
+	checkPatch("cpu.Patchify", "img", len(img), "dst", len(dst), b, c, h, w, p)
+	patchRuns(b, c, h, w, p, func(pi, ii int) { copy(dst[pi:pi+p], img[ii:ii+p]) })
+}
+
+// Unpatchify is the exact inverse of Patchify, and so its backward: dimg
+// (b, c, h, w) is overwritten with the pixels of dpatch
+// ((b·(h/p)·(w/p)) × (c·p·p)).
+func Unpatchify(dimg, dpatch []float32, b, c, h, w, p int) {
+	checkPatch("cpu.Unpatchify", "dimg", len(dimg), "dpatch", len(dpatch), b, c, h, w, p)
+	patchRuns(b, c, h, w, p, func(pi, ii int) { copy(dimg[ii:ii+p], dpatch[pi:pi+p]) })
+}
+
+// patchRuns calls f(patch offset, image offset) for every run of p pixels
+// (one kernel row of one channel of one patch), parallel over patches.
+func patchRuns(b, c, h, w, p int, f func(pi, ii int)) {
+	gh, gw, cols := h/p, w/p, c*p*p
+	parallelFor(b*gh*gw, rowChunk(cols), func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			n, row, col := t/(gh*gw), (t/gw)%gh, t%gw
+			for ch := range c {
+				for ky := range p {
+					f(t*cols+(ch*p+ky)*p, ((n*c+ch)*h+row*p+ky)*w+col*p)
+				}
+			}
+		}
+	})
+}
