@@ -272,6 +272,41 @@ func gradCases() []GradCase {
 				ref.KoLeo(l, make([]int32, 5), x[0], 5, 7)
 				return l
 			}},
+		{Name: "BCEWithLogits", Shapes: [][]int{{3, 5}, {3, 5}, {3, 5}}, Const: []bool{false, true, true},
+			Init: func(i int, rng *tensor.RNG, x []float64) {
+				for j := range x {
+					switch i {
+					case 0:
+						x[j] = 3 * rng.NormFloat64()
+					case 1:
+						x[j] = float64(rng.IntN(2))
+					default:
+						x[j] = float64(rng.IntN(3)) / 2
+					}
+				}
+			},
+			Op: func(tp *Tape, in []*Var) *Var { return tp.BCEWithLogits(in[0], in[1], in[2]) },
+			Ref: func(x [][]float64) []float64 {
+				l := make([]float64, 15)
+				ref.BCEWithLogits(l, x[0], x[1], x[2])
+				return l
+			}},
+		{Name: "SoftDice", Shapes: [][]int{{4, 9}, {4, 9}}, Const: []bool{false, true},
+			Init: func(i int, rng *tensor.RNG, x []float64) {
+				for j := range x {
+					if i == 0 {
+						x[j] = rng.Float64()
+					} else {
+						x[j] = float64(rng.IntN(2))
+					}
+				}
+			},
+			Op: func(tp *Tape, in []*Var) *Var { return tp.SoftDice(in[0], in[1], 1e-6) },
+			Ref: func(x [][]float64) []float64 {
+				d := make([]float64, 4)
+				ref.SoftDice(d, x[0], x[1], 4, 9, 1e-6)
+				return d
+			}},
 		{Name: "Reshape", Shapes: [][]int{{3, 4}}, Init: positive,
 			Op: func(tp *Tape, in []*Var) *Var { return tp.Mul(tp.Reshape(in[0], 2, 6), tp.Reshape(in[0], 2, 6)) },
 			Ref: func(x [][]float64) []float64 {

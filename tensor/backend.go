@@ -58,4 +58,8 @@ type backend interface {
 	sinkhornKnopp(q, z *storage, rows, cols int, temp float64, iters int)
 	koLeo(loss, x *storage, rows, cols int) (nn []int32)
 	koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols int)
+	bceWithLogits(loss, x, y, w *storage)
+	bceWithLogitsBackward(dx, dloss, x, y, w *storage)
+	softDice(dice, p, t *storage, rows, cols int, eps float64)
+	softDiceBackward(dp, ddice, p, t *storage, rows, cols int, eps float64)
 }

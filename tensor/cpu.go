@@ -138,3 +138,15 @@ func (cpuBackend) koLeo(loss, x *storage, rows, cols int) []int32 {
 func (cpuBackend) koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols int) {
 	cpu.KoLeoBackward(dx.cpu, float64(dloss.cpu[0]), x.cpu, nn, rows, cols)
 }
+func (cpuBackend) bceWithLogits(loss, x, y, w *storage) {
+	cpu.BCEWithLogits(loss.cpu, x.cpu, y.cpu, w.cpu)
+}
+func (cpuBackend) bceWithLogitsBackward(dx, dloss, x, y, w *storage) {
+	cpu.BCEWithLogitsBackward(dx.cpu, dloss.cpu, x.cpu, y.cpu, w.cpu)
+}
+func (cpuBackend) softDice(dice, p, t *storage, rows, cols int, eps float64) {
+	cpu.SoftDice(dice.cpu, p.cpu, t.cpu, rows, cols, eps)
+}
+func (cpuBackend) softDiceBackward(dp, ddice, p, t *storage, rows, cols int, eps float64) {
+	cpu.SoftDiceBackward(dp.cpu, ddice.cpu, p.cpu, t.cpu, rows, cols, eps)
+}
