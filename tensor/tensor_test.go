@@ -14,7 +14,7 @@ import (
 func testDevices(t *testing.T) []Device { return append([]Device{CPU}, gpuTestDevices(t)...) }
 
 // gpuTestDevices is replaced once the GPU device exists.
-var gpuTestDevices = func(t *testing.T) []Device { return nil }
+var gpuTestDevices = func(t *testing.T) []Device { return nil } // set by gpu_test.go
 
 func TestFromSliceErrors(t *testing.T) {
 	if _, err := FromSlice(CPU, make([]float32, 5), 2, 3); err == nil || !strings.Contains(err.Error(), "6 elements") {
