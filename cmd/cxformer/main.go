@@ -23,6 +23,9 @@ func commands() []command {
 	return []command{
 		{"devices", "list the CPU features, the kernel path chosen and the GPU adapters", runDevices},
 		{"embed", "embeddings with Hugging Face semantics: embed --model PATH (--input pixels.safetensors | IMAGE...) --out OUT.safetensors", runEmbed},
+		{"probe", "frozen-backbone linear probe with AUROC/AUPRC and bootstrap CIs: probe --model PATH --data SPEC [--json]", runProbe},
+		{"finetune", "full fine-tuning for multi-label classification: finetune --model PATH --data SPEC [--json]", runFinetune},
+		{"segment", "linear lung/heart segmentation head with Dice: segment --model PATH --data SPEC [--json]", runSegment},
 		{"bench", "benchmarks: bench gemm [--shapes vits|square|all] [--threads N] [--device cpu]", runBench},
 	}
 }
