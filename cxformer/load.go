@@ -53,6 +53,7 @@ func LoadModel(path string, dev tensor.Device, opt LoadOptions) (*ViT, error) {
 	}
 	if hasPrefix(f, "student.") { // a gocx pretraining checkpoint: use the teacher
 		_, f = ckpt.SplitPrefix(f, "student.")
+		_, f = ckpt.SplitPrefix(f, "optim.")
 	}
 	native, err := ckpt.NormalizeNative(f)
 	if err != nil {

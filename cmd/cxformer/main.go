@@ -21,8 +21,11 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"demo", "the main job: synthetic chest X-rays → pretraining → probe → segmentation → report.md (demo [--quick])", runDemo},
 		{"devices", "list the CPU features, the kernel path chosen and the GPU adapters", runDevices},
 		{"embed", "embeddings with Hugging Face semantics: embed --model PATH (--input pixels.safetensors | IMAGE...) --out OUT.safetensors", runEmbed},
+		{"pretrain", "DINOv2/CXformer self-supervised pretraining: pretrain --preset tiny|cxformer-s|cxformer-b [--init PATH] [--resume]", runPretrain},
+		{"audit-step", "one SSL step with every intermediate: audit-step --config C --weights W --batch B --centering C --out OUT", runAuditStep},
 		{"probe", "frozen-backbone linear probe with AUROC/AUPRC and bootstrap CIs: probe --model PATH --data SPEC [--json]", runProbe},
 		{"finetune", "full fine-tuning for multi-label classification: finetune --model PATH --data SPEC [--json]", runFinetune},
 		{"segment", "linear lung/heart segmentation head with Dice: segment --model PATH --data SPEC [--json]", runSegment},

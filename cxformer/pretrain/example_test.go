@@ -1,0 +1,43 @@
+package pretrain_test
+
+import (
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/gocx/gocx/cxformer/pretrain"
+	"github.com/gocx/gocx/tensor"
+)
+
+// Two steps of the tiny preset on synthetic crops, then a checkpoint.
+func ExampleTrainer() {
+	cfg := pretrain.Tiny()
+	cfg.SSL.Backbone.Depth = 1 // even smaller, for the example
+	tr, err := pretrain.NewTrainer(cfg, tensor.CPU, pretrain.NewRandomCrops(cfg))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for range 2 {
+		m, err := tr.Step()
+		if err != nil {
+			log.Fatal(err) // e.g. a *NonFiniteError naming the loss term
+		}
+		fmt.Printf("step %d: lr %.2g, teacher temp %.3f\n", m.Step, m.LR, m.TeacherTemp)
+	}
+	fmt.Println("steps done:", tr.StepCount())
+	// tr.SaveCheckpoint(dir) writes dir/ckpt-000002.safetensors; a new
+	// trainer continues exactly with Resume(dir).
+
+	// Output:
+	// step 0: lr 0, teacher temp 0.040
+	// step 1: lr 1e-05, teacher temp 0.040
+	// steps done: 2
+}
+
+func ExampleReadConfig() {
+	// A partial JSON file overrides a preset; unknown keys are errors.
+	_, err := pretrain.ReadConfig(strings.NewReader(`{"dino": {"head_n_prototypes": 0}}`), pretrain.Tiny())
+	fmt.Println(err)
+	// Output:
+	// pretrain config: dino.head_n_prototypes: 0 must be positive
+}
