@@ -6,40 +6,39 @@ import (
 )
 
 // The operators of the GPU device. Each calls its WGSL kernel in
-// kernels/gpu; an operator still marked "host" runs its CPU kernel on
-// host copies (correct, slow) until its WGSL kernel lands.
+// kernels/gpu; an operator that calls viaHost runs its CPU kernel on host
+// copies (correct, slow) until its WGSL kernel lands.
 
 func (b gpuBackend) gemm(p kernels.Gemm, a, bb, c *storage) {
 	b.fail("tensor.Gemm", b.g.dev.Gemm(p, buf(a), buf(bb), buf(c)))
 }
 
-// host
 func (b gpuBackend) addBias(dst, x, bias *storage, rows, cols int) {
-	b.viaHost(st(dst), nil, st(x, bias), func(o, _, i [][]float32) { cpu.AddBias(o[0], i[0], i[1], rows, cols) })
+	b.fail("tensor.AddBias", b.g.dev.AddBias(buf(dst), buf(x), buf(bias), rows, cols))
 }
 func (b gpuBackend) sumRows(dst, x *storage, rows, cols int) {
-	b.viaHost(st(dst), nil, st(x), func(o, _, i [][]float32) { cpu.SumRows(o[0], i[0], rows, cols) })
+	b.fail("tensor.SumRows", b.g.dev.SumRows(buf(dst), buf(x), rows, cols))
 }
 func (b gpuBackend) sumAxis(dst, x *storage, outer, n, inner int) {
-	b.viaHost(st(dst), nil, st(x), func(o, _, i [][]float32) { cpu.SumAxis(o[0], i[0], outer, n, inner) })
+	b.fail("tensor.SumAxis", b.g.dev.SumAxis(buf(dst), buf(x), outer, n, inner))
 }
 func (b gpuBackend) broadcastAxis(dst, g *storage, outer, n, inner int, scale float64) {
-	b.viaHost(st(dst), nil, st(g), func(o, _, i [][]float32) { cpu.BroadcastAxis(o[0], i[0], outer, n, inner, scale) })
+	b.fail("tensor.BroadcastAxis", b.g.dev.BroadcastAxis(buf(dst), buf(g), outer, n, inner, scale))
 }
 func (b gpuBackend) add(dst, x, y *storage) {
-	b.viaHost(st(dst), nil, st(x, y), func(o, _, i [][]float32) { cpu.Add(o[0], i[0], i[1]) })
+	b.fail("tensor.Add", b.g.dev.Add(buf(dst), buf(x), buf(y)))
 }
 func (b gpuBackend) mul(dst, x, y *storage) {
-	b.viaHost(st(dst), nil, st(x, y), func(o, _, i [][]float32) { cpu.Mul(o[0], i[0], i[1]) })
+	b.fail("tensor.Mul", b.g.dev.Mul(buf(dst), buf(x), buf(y)))
 }
 func (b gpuBackend) scale(dst, x *storage, s float64) {
-	b.viaHost(st(dst), nil, st(x), func(o, _, i [][]float32) { cpu.Scale(o[0], i[0], s) })
+	b.fail("tensor.Scale", b.g.dev.Scale(buf(dst), buf(x), s))
 }
 func (b gpuBackend) axpy(y *storage, alpha float64, x *storage) {
-	b.viaHost(nil, st(y), st(x), func(_, io, i [][]float32) { cpu.Axpy(io[0], alpha, i[0]) })
+	b.fail("tensor.Axpy", b.g.dev.Axpy(buf(y), alpha, buf(x)))
 }
 func (b gpuBackend) exp(dst, x *storage) {
-	b.viaHost(st(dst), nil, st(x), func(o, _, i [][]float32) { cpu.Exp(o[0], i[0]) })
+	b.fail("tensor.Exp", b.g.dev.Exp(buf(dst), buf(x)))
 }
 func (b gpuBackend) gelu(dst, x *storage) {
 	b.viaHost(st(dst), nil, st(x), func(o, _, i [][]float32) { cpu.Gelu(o[0], i[0]) })
@@ -78,76 +77,64 @@ func (b gpuBackend) attentionBackward(p kernels.Attention, dq, dk, dv, dout, q, 
 	})
 }
 func (b gpuBackend) softCrossEntropy(loss, t, s *storage, rows, cols int, temp float64) {
-	b.viaHost(st(loss), nil, st(t, s), func(o, _, i [][]float32) { cpu.SoftCrossEntropy(o[0], i[0], i[1], rows, cols, temp) })
+	b.fail("tensor.SoftCrossEntropy", b.g.dev.SoftCrossEntropy(buf(loss), buf(t), buf(s), rows, cols, temp))
 }
 func (b gpuBackend) softCrossEntropyBackward(ds, dloss, t, s *storage, rows, cols int, temp float64) {
-	b.viaHost(st(ds), nil, st(dloss, t, s), func(o, _, i [][]float32) {
-		cpu.SoftCrossEntropyBackward(o[0], i[0], i[1], i[2], rows, cols, temp)
-	})
+	b.fail("tensor.SoftCrossEntropyBackward", b.g.dev.SoftCrossEntropyBackward(buf(ds), buf(dloss), buf(t), buf(s), rows, cols, temp))
 }
 func (b gpuBackend) l2Normalize(y, norm, x *storage, rows, cols int, eps float64) {
-	b.viaHost(st(y, norm), nil, st(x), func(o, _, i [][]float32) { cpu.L2Normalize(o[0], o[1], i[0], rows, cols, eps) })
+	b.fail("tensor.L2Normalize", b.g.dev.L2Normalize(buf(y), buf(norm), buf(x), rows, cols, eps))
 }
 func (b gpuBackend) l2NormalizeBackward(dx, dy, y, norm *storage, rows, cols int, eps float64) {
-	b.viaHost(st(dx), nil, st(dy, y, norm), func(o, _, i [][]float32) {
-		cpu.L2NormalizeBackward(o[0], i[0], i[1], i[2], rows, cols, eps)
-	})
+	b.fail("tensor.L2NormalizeBackward", b.g.dev.L2NormalizeBackward(buf(dx), buf(dy), buf(y), buf(norm), rows, cols, eps))
 }
 func (b gpuBackend) weightNorm(w, norm, g, v *storage, rows, cols int) {
-	b.viaHost(st(w, norm), nil, st(g, v), func(o, _, i [][]float32) { cpu.WeightNorm(o[0], o[1], i[0], i[1], rows, cols) })
+	b.fail("tensor.WeightNorm", b.g.dev.WeightNorm(buf(w), buf(norm), buf(g), buf(v), rows, cols))
 }
 func (b gpuBackend) weightNormBackward(dg, dv, dw, g, v, norm *storage, rows, cols int) {
-	b.viaHost(st(dg, dv), nil, st(dw, g, v, norm), func(o, _, i [][]float32) {
-		cpu.WeightNormBackward(o[0], o[1], i[0], i[1], i[2], i[3], rows, cols)
-	})
+	b.fail("tensor.WeightNormBackward", b.g.dev.WeightNormBackward(buf(dg), buf(dv), buf(dw), buf(g), buf(v), buf(norm), rows, cols))
 }
 func (b gpuBackend) permute(dst, src *storage, shape, perm []int) {
-	b.viaHost(st(dst), nil, st(src), func(o, _, i [][]float32) { cpu.Permute(o[0], i[0], shape, perm) })
+	b.fail("tensor.Permute", b.g.dev.Permute(buf(dst), buf(src), shape, perm))
 }
 func (b gpuBackend) gatherRows(dst, src *storage, idx []int32, cols int) {
-	b.viaHost(st(dst), nil, st(src), func(o, _, i [][]float32) { cpu.GatherRows(o[0], i[0], idx, cols) })
+	b.fail("tensor.GatherRows", b.g.dev.GatherRows(buf(dst), buf(src), idx, cols))
 }
 func (b gpuBackend) scatterAddRows(dst, src *storage, idx []int32, cols int) {
-	b.viaHost(nil, st(dst), st(src), func(_, io, i [][]float32) { cpu.ScatterAddRows(io[0], i[0], idx, cols) })
+	b.fail("tensor.ScatterAddRows", b.g.dev.ScatterAddRows(buf(dst), buf(src), idx, cols))
 }
 func (b gpuBackend) patchify(dst, img *storage, bb, c, h, w, p int) {
-	b.viaHost(st(dst), nil, st(img), func(o, _, i [][]float32) { cpu.Patchify(o[0], i[0], bb, c, h, w, p) })
+	b.fail("tensor.Patchify", b.g.dev.Patchify(buf(dst), buf(img), bb, c, h, w, p))
 }
 func (b gpuBackend) unpatchify(dimg, dpatch *storage, bb, c, h, w, p int) {
-	b.viaHost(st(dimg), nil, st(dpatch), func(o, _, i [][]float32) { cpu.Unpatchify(o[0], i[0], bb, c, h, w, p) })
+	b.fail("tensor.Unpatchify", b.g.dev.Unpatchify(buf(dimg), buf(dpatch), bb, c, h, w, p))
 }
 func (b gpuBackend) resample2D(dst, src, wy, wx *storage, inH, inW, outH, outW, ch int) {
-	b.viaHost(st(dst), nil, st(src, wy, wx), func(o, _, i [][]float32) {
-		cpu.Resample2D(o[0], i[0], i[1], i[2], inH, inW, outH, outW, ch)
-	})
+	b.fail("tensor.Resample2D", b.g.dev.Resample2D(buf(dst), buf(src), buf(wy), buf(wx), inH, inW, outH, outW, ch))
 }
 func (b gpuBackend) resample2DAdjoint(dsrc, ddst, wy, wx *storage, inH, inW, outH, outW, ch int) {
-	b.viaHost(st(dsrc), nil, st(ddst, wy, wx), func(o, _, i [][]float32) {
-		cpu.Resample2DAdjoint(o[0], i[0], i[1], i[2], inH, inW, outH, outW, ch)
-	})
+	b.fail("tensor.Resample2DAdjoint", b.g.dev.Resample2DAdjoint(buf(dsrc), buf(ddst), buf(wy), buf(wx), inH, inW, outH, outW, ch))
 }
 func (b gpuBackend) adamW(p, g, m, v *storage, h kernels.AdamWHyper) {
-	b.viaHost(nil, st(p, m, v), st(g), func(_, io, i [][]float32) { cpu.AdamW(io[0], i[0], io[1], io[2], h) })
+	b.fail("tensor.AdamW", b.g.dev.AdamW(buf(p), buf(g), buf(m), buf(v), h))
 }
 func (b gpuBackend) ema(t, s *storage, momentum float64) {
-	b.viaHost(nil, st(t), st(s), func(_, io, i [][]float32) { cpu.EMA(io[0], i[0], momentum) })
+	b.fail("tensor.EMA", b.g.dev.EMA(buf(t), buf(s), momentum))
 }
 func (b gpuBackend) copyAxis(dst *storage, dstN, dstOff int, src *storage, srcN, srcOff int, outer, count, inner int) {
-	b.viaHost(nil, st(dst), st(src), func(_, io, i [][]float32) {
-		cpu.CopyAxis(io[0], dstN, dstOff, i[0], srcN, srcOff, outer, count, inner)
-	})
+	b.fail("tensor.CopyAxis", b.g.dev.CopyAxis(buf(dst), dstN, dstOff, buf(src), srcN, srcOff, outer, count, inner))
 }
 func (b gpuBackend) scaleCols(dst, x, g *storage, rows, cols int) {
-	b.viaHost(st(dst), nil, st(x, g), func(o, _, i [][]float32) { cpu.ScaleCols(o[0], i[0], i[1], rows, cols) })
+	b.fail("tensor.ScaleCols", b.g.dev.ScaleCols(buf(dst), buf(x), buf(g), rows, cols))
 }
 func (b gpuBackend) mulSumRows(dst, x, y *storage, rows, cols int) {
-	b.viaHost(st(dst), nil, st(x, y), func(o, _, i [][]float32) { cpu.MulSumRows(o[0], i[0], i[1], rows, cols) })
+	b.fail("tensor.MulSumRows", b.g.dev.MulSumRows(buf(dst), buf(x), buf(y), rows, cols))
 }
 func (b gpuBackend) selectRows(dst, x, row *storage, mask []int32, rows, cols int) {
-	b.viaHost(st(dst), nil, st(x, row), func(o, _, i [][]float32) { cpu.SelectRows(o[0], i[0], i[1], mask, rows, cols) })
+	b.fail("tensor.SelectRows", b.g.dev.SelectRows(buf(dst), buf(x), buf(row), mask, rows, cols))
 }
 func (b gpuBackend) maskedSumRows(dst, x *storage, mask []int32, rows, cols int) {
-	b.viaHost(st(dst), nil, st(x), func(o, _, i [][]float32) { cpu.MaskedSumRows(o[0], i[0], mask, rows, cols) })
+	b.fail("tensor.MaskedSumRows", b.g.dev.MaskedSumRows(buf(dst), buf(x), mask, rows, cols))
 }
 func (b gpuBackend) centeredSoftmax(q, z, c *storage, rows, cols int, temp float64) {
 	b.viaHost(st(q), nil, st(z, c), func(o, _, i [][]float32) { cpu.CenteredSoftmax(o[0], i[0], i[1], rows, cols, temp) })
@@ -166,18 +153,14 @@ func (b gpuBackend) koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols 
 	})
 }
 func (b gpuBackend) bceWithLogits(loss, x, y, w *storage) {
-	b.viaHost(st(loss), nil, st(x, y, w), func(o, _, i [][]float32) { cpu.BCEWithLogits(o[0], i[0], i[1], i[2]) })
+	b.fail("tensor.BCEWithLogits", b.g.dev.BCEWithLogits(buf(loss), buf(x), buf(y), buf(w)))
 }
 func (b gpuBackend) bceWithLogitsBackward(dx, dloss, x, y, w *storage) {
-	b.viaHost(st(dx), nil, st(dloss, x, y, w), func(o, _, i [][]float32) {
-		cpu.BCEWithLogitsBackward(o[0], i[0], i[1], i[2], i[3])
-	})
+	b.fail("tensor.BCEWithLogitsBackward", b.g.dev.BCEWithLogitsBackward(buf(dx), buf(dloss), buf(x), buf(y), buf(w)))
 }
 func (b gpuBackend) softDice(dice, p, t *storage, rows, cols int, eps float64) {
-	b.viaHost(st(dice), nil, st(p, t), func(o, _, i [][]float32) { cpu.SoftDice(o[0], i[0], i[1], rows, cols, eps) })
+	b.fail("tensor.SoftDice", b.g.dev.SoftDice(buf(dice), buf(p), buf(t), rows, cols, eps))
 }
 func (b gpuBackend) softDiceBackward(dp, ddice, p, t *storage, rows, cols int, eps float64) {
-	b.viaHost(st(dp), nil, st(ddice, p, t), func(o, _, i [][]float32) {
-		cpu.SoftDiceBackward(o[0], i[0], i[1], i[2], rows, cols, eps)
-	})
+	b.fail("tensor.SoftDiceBackward", b.g.dev.SoftDiceBackward(buf(dp), buf(ddice), buf(p), buf(t), rows, cols, eps))
 }
