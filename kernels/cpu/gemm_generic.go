@@ -18,10 +18,9 @@ func kernelGeneric4x4(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	var c20, c21, c22, c23 float32
 	var c30, c31, c32, c33 float32
 	a, b = a[:4*k], b[:4*k]
-	for p := 0; p+3 < len(a) && p+3 < len(b); p += 4 {
-		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
-		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+	for len(a) >= 4 && len(b) >= 4 {
+		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
@@ -38,6 +37,7 @@ func kernelGeneric4x4(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
+		a, b = a[4:], b[4:]
 	}
 	acc := [4][4]float32{
 		{c00, c01, c02, c03},
