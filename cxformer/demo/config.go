@@ -30,8 +30,8 @@ type Config struct {
 // quick, a run of about 2 minutes.
 func Defaults(quick bool) Config {
 	c := Config{Out: "cxformer-demo", Device: tensor.CPU, Seed: 1, ImageSize: 112,
-		PretrainPool: 3000, PretrainSteps: 600, Batch: 16, LocalCrops: 6,
-		ProbeImages: 2000, SegImages: 300, ProbeEpochs: 30, SegEpochs: 30, Bootstrap: 500}
+		PretrainPool: 3000, PretrainSteps: 800, Batch: 16, LocalCrops: 6,
+		ProbeImages: 4000, SegImages: 300, ProbeEpochs: 30, SegEpochs: 30, Bootstrap: 500}
 	if quick {
 		c.PretrainPool, c.PretrainSteps, c.Batch, c.LocalCrops = 800, 150, 8, 4
 		c.ProbeImages, c.SegImages, c.ProbeEpochs, c.SegEpochs, c.Bootstrap = 600, 120, 20, 20, 200
