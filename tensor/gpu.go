@@ -74,29 +74,3 @@ func (b gpuBackend) copy(dst, src *storage) {
 	}
 	b.fail("tensor.copy", b.g.dev.Copy(buf(dst), 0, buf(src), 0, src.n))
 }
-
-// viaHost runs a CPU kernel on host copies of GPU storages: the fallback
-// for operators whose WGSL kernel has not landed. inout storages are read
-// and written back; out storages are only written.
-func (b gpuBackend) viaHost(out, inout, in []*storage, f func(out, inout, in [][]float32)) {
-	get := func(ss []*storage, read bool) [][]float32 {
-		h := make([][]float32, len(ss))
-		for i, s := range ss {
-			h[i] = make([]float32, s.n)
-			if read {
-				b.download(h[i], s)
-			}
-		}
-		return h
-	}
-	ho, hio, hi := get(out, false), get(inout, true), get(in, true)
-	f(ho, hio, hi)
-	for i, s := range out {
-		b.upload(s, ho[i])
-	}
-	for i, s := range inout {
-		b.upload(s, hio[i])
-	}
-}
-
-func st(ss ...*storage) []*storage { return ss }

@@ -2,12 +2,10 @@ package tensor
 
 import (
 	"github.com/gocx/gocx/kernels"
-	"github.com/gocx/gocx/kernels/cpu"
 )
 
-// The operators of the GPU device. Each calls its WGSL kernel in
-// kernels/gpu; an operator that calls viaHost runs its CPU kernel on host
-// copies (correct, slow) until its WGSL kernel lands.
+// The operators of the GPU device: each runs its WGSL kernel in
+// kernels/gpu, recorded into the device's open compute pass.
 
 func (b gpuBackend) gemm(p kernels.Gemm, a, bb, c *storage) {
 	b.fail("tensor.Gemm", b.g.dev.Gemm(p, buf(a), buf(bb), buf(c)))
@@ -41,40 +39,34 @@ func (b gpuBackend) exp(dst, x *storage) {
 	b.fail("tensor.Exp", b.g.dev.Exp(buf(dst), buf(x)))
 }
 func (b gpuBackend) gelu(dst, x *storage) {
-	b.viaHost(st(dst), nil, st(x), func(o, _, i [][]float32) { cpu.Gelu(o[0], i[0]) })
+	b.fail("tensor.Gelu", b.g.dev.Gelu(buf(dst), buf(x)))
 }
 func (b gpuBackend) geluBackward(dx, x, dy *storage) {
-	b.viaHost(st(dx), nil, st(x, dy), func(o, _, i [][]float32) { cpu.GeluBackward(o[0], i[0], i[1]) })
+	b.fail("tensor.GeluBackward", b.g.dev.GeluBackward(buf(dx), buf(x), buf(dy)))
 }
 func (b gpuBackend) layerNorm(y, mean, rstd, x, gamma, beta *storage, rows, cols int, eps float64) {
-	b.viaHost(st(y, mean, rstd), nil, st(x, gamma, beta), func(o, _, i [][]float32) {
-		cpu.LayerNorm(o[0], o[1], o[2], i[0], i[1], i[2], rows, cols, eps)
-	})
+	b.fail("tensor.LayerNorm", b.g.dev.LayerNorm(buf(y), buf(mean), buf(rstd), buf(x), buf(gamma), buf(beta), rows, cols, eps))
 }
 func (b gpuBackend) layerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma *storage, rows, cols int) {
-	b.viaHost(st(dx, dgamma, dbeta), nil, st(dy, x, mean, rstd, gamma), func(o, _, i [][]float32) {
-		cpu.LayerNormBackward(o[0], o[1], o[2], i[0], i[1], i[2], i[3], i[4], rows, cols)
-	})
+	b.fail("tensor.LayerNormBackward", b.g.dev.LayerNormBackward(buf(dx), buf(dgamma), buf(dbeta), buf(dy), buf(x), buf(mean), buf(rstd), buf(gamma), rows, cols))
 }
 func (b gpuBackend) softmax(y, x *storage, rows, cols int) {
-	b.viaHost(st(y), nil, st(x), func(o, _, i [][]float32) { cpu.Softmax(o[0], i[0], rows, cols) })
+	b.fail("tensor.Softmax", b.g.dev.Softmax(buf(y), buf(x), rows, cols))
 }
 func (b gpuBackend) softmaxBackward(dx, y, dy *storage, rows, cols int) {
-	b.viaHost(st(dx), nil, st(y, dy), func(o, _, i [][]float32) { cpu.SoftmaxBackward(o[0], i[0], i[1], rows, cols) })
+	b.fail("tensor.SoftmaxBackward", b.g.dev.SoftmaxBackward(buf(dx), buf(y), buf(dy), rows, cols))
 }
 func (b gpuBackend) logSoftmax(y, x *storage, rows, cols int) {
-	b.viaHost(st(y), nil, st(x), func(o, _, i [][]float32) { cpu.LogSoftmax(o[0], i[0], rows, cols) })
+	b.fail("tensor.LogSoftmax", b.g.dev.LogSoftmax(buf(y), buf(x), rows, cols))
 }
 func (b gpuBackend) logSoftmaxBackward(dx, y, dy *storage, rows, cols int) {
-	b.viaHost(st(dx), nil, st(y, dy), func(o, _, i [][]float32) { cpu.LogSoftmaxBackward(o[0], i[0], i[1], rows, cols) })
+	b.fail("tensor.LogSoftmaxBackward", b.g.dev.LogSoftmaxBackward(buf(dx), buf(y), buf(dy), rows, cols))
 }
 func (b gpuBackend) attention(p kernels.Attention, out, probs, q, k, v *storage) {
-	b.viaHost(st(out, probs), nil, st(q, k, v), func(o, _, i [][]float32) { cpu.Attention(p, o[0], o[1], i[0], i[1], i[2]) })
+	b.fail("tensor.Attention", b.g.dev.Attention(p, buf(out), buf(probs), buf(q), buf(k), buf(v)))
 }
 func (b gpuBackend) attentionBackward(p kernels.Attention, dq, dk, dv, dout, q, k, v, probs *storage) {
-	b.viaHost(st(dq, dk, dv), nil, st(dout, q, k, v, probs), func(o, _, i [][]float32) {
-		cpu.AttentionBackward(p, o[0], o[1], o[2], i[0], i[1], i[2], i[3], i[4])
-	})
+	b.fail("tensor.AttentionBackward", b.g.dev.AttentionBackward(p, buf(dq), buf(dk), buf(dv), buf(dout), buf(q), buf(k), buf(v), buf(probs)))
 }
 func (b gpuBackend) softCrossEntropy(loss, t, s *storage, rows, cols int, temp float64) {
 	b.fail("tensor.SoftCrossEntropy", b.g.dev.SoftCrossEntropy(buf(loss), buf(t), buf(s), rows, cols, temp))
@@ -137,20 +129,21 @@ func (b gpuBackend) maskedSumRows(dst, x *storage, mask []int32, rows, cols int)
 	b.fail("tensor.MaskedSumRows", b.g.dev.MaskedSumRows(buf(dst), buf(x), mask, rows, cols))
 }
 func (b gpuBackend) centeredSoftmax(q, z, c *storage, rows, cols int, temp float64) {
-	b.viaHost(st(q), nil, st(z, c), func(o, _, i [][]float32) { cpu.CenteredSoftmax(o[0], i[0], i[1], rows, cols, temp) })
+	b.fail("tensor.CenteredSoftmax", b.g.dev.CenteredSoftmax(buf(q), buf(z), buf(c), rows, cols, temp))
 }
 func (b gpuBackend) sinkhornKnopp(q, z *storage, rows, cols int, temp float64, iters int) {
-	b.viaHost(st(q), nil, st(z), func(o, _, i [][]float32) { cpu.SinkhornKnopp(o[0], i[0], rows, cols, temp, iters) })
+	b.fail("tensor.SinkhornKnopp", b.g.dev.SinkhornKnopp(buf(q), buf(z), rows, cols, temp, iters))
 }
 func (b gpuBackend) koLeo(loss, x *storage, rows, cols int) []int32 {
 	nn := make([]int32, rows)
-	b.viaHost(st(loss), nil, st(x), func(o, _, i [][]float32) { cpu.KoLeo(o[0], nn, i[0], rows, cols) })
+	b.fail("tensor.KoLeo", b.g.dev.KoLeo(buf(loss), nn, buf(x), rows, cols))
 	return nn
 }
 func (b gpuBackend) koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols int) {
-	b.viaHost(st(dx), nil, st(dloss, x), func(o, _, i [][]float32) {
-		cpu.KoLeoBackward(o[0], float64(i[0][0]), i[1], nn, rows, cols)
-	})
+	// The scalar loss gradient is read back (one float; KoLeo runs on ≤ 64 rows).
+	var dl [1]float32
+	b.download(dl[:], dloss)
+	b.fail("tensor.KoLeoBackward", b.g.dev.KoLeoBackward(buf(dx), float64(dl[0]), buf(x), nn, rows, cols))
 }
 func (b gpuBackend) bceWithLogits(loss, x, y, w *storage) {
 	b.fail("tensor.BCEWithLogits", b.g.dev.BCEWithLogits(buf(loss), buf(x), buf(y), buf(w)))

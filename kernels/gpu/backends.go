@@ -1,0 +1,12 @@
+package gpu
+
+import (
+	// The Vulkan backend (pure Go, no cgo) is the primary target on every
+	// platform; the software backend exists only for Options{Backend:
+	// "software"}. The GL backend is deliberately not linked: on headless
+	// Linux it falls back to GLSL 3.30, which cannot run these kernels
+	// (GPU-FACTS bug 4). Metal and DX12 are linked on their platforms by
+	// backends_darwin.go and backends_windows.go.
+	_ "github.com/gogpu/wgpu/hal/software"
+	_ "github.com/gogpu/wgpu/hal/vulkan"
+)

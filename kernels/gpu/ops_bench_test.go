@@ -1,0 +1,139 @@
+package gpu
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocx/gocx/kernels"
+)
+
+// Benchmarks of the memory-bound operators, reporting GB/s of compulsory
+// traffic (each input read once, each output written once). Sizes are
+// modest by default (lavapipe streams well under 1 GB/s); GOCX_GPU_BIG=1
+// selects the ViT-S training sizes: activations of batch 64 × 261 tokens,
+// the 1536-wide MLP, and 22M parameters for AdamW.
+//
+//	GOCX_GPU_BIG=1 go test -run '^$' -bench 'Add|SumRows|Permute|AdamW' ./kernels/gpu/
+
+// opBench times b.N calls of op (queued back to back, then one Sync) after
+// a warm-up call that compiles the kernel.
+func opBench(b *testing.B, d *Device, bytesPerOp float64, op func() error) {
+	b.Helper()
+	if err := op(); err != nil {
+		b.Fatal(err)
+	}
+	if err := d.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := d.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(bytesPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// opBenchBuf allocates a buffer of n random values (freed with the bench).
+func opBenchBuf(b *testing.B, d *Device, rng *rand.Rand, n int) *Buffer {
+	b.Helper()
+	buf := mustUpload(b, d, randSlice(rng, n))
+	b.Cleanup(buf.Release)
+	return buf
+}
+
+// opBenchRows is the rows×cols of the bias benchmarks.
+func opBenchRows() (rows, cols int) {
+	if opBig() {
+		return 64 * 261, 1536
+	}
+	return 1024, 256
+}
+
+func BenchmarkAdd(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	n := 1 << 18
+	if opBig() {
+		n = 64 * 261 * 384
+	}
+	x, y, z := opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n)
+	opBench(b, d, 12*float64(n), func() error { return d.Add(z, x, y) })
+}
+
+func BenchmarkAddBias(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(2, 2))
+	rows, cols := opBenchRows()
+	x, bias, z := opBenchBuf(b, d, rng, rows*cols), opBenchBuf(b, d, rng, cols), opBenchBuf(b, d, rng, rows*cols)
+	opBench(b, d, 8*float64(rows*cols)+4*float64(cols), func() error { return d.AddBias(z, x, bias, rows, cols) })
+}
+
+func BenchmarkSumRows(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(3, 3))
+	rows, cols := opBenchRows()
+	x, z := opBenchBuf(b, d, rng, rows*cols), opBenchBuf(b, d, rng, cols)
+	opBench(b, d, 4*float64(rows*cols)+4*float64(cols), func() error { return d.SumRows(z, x, rows, cols) })
+}
+
+func BenchmarkPermute(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(4, 4))
+	batch := 4
+	if opBig() {
+		batch = 64
+	}
+	rows, cols := opBenchRows()
+	for _, c := range []struct {
+		name        string
+		shape, perm []int
+	}{
+		// (B, N, 3, H, D) → (3, B, H, N, D): the qkv split; runs of D stay contiguous.
+		{"qkv", []int{batch, 261, 3, 6, 64}, []int{2, 0, 3, 1, 4}},
+		// A full 2-D transpose: the tiled kernel.
+		{"transpose", []int{rows, cols}, []int{1, 0}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			n := 1
+			for _, s := range c.shape {
+				n *= s
+			}
+			src, dst := opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n)
+			opBench(b, d, 8*float64(n), func() error { return d.Permute(dst, src, c.shape, c.perm) })
+		})
+	}
+}
+
+func BenchmarkAdamW(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(5, 5))
+	n := 1 << 18
+	if opBig() {
+		n = 22_000_000 // ViT-S/14 with registers has about 22M parameters
+	}
+	p, g, m, v := opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n)
+	if err := d.Mul(v, v, v); err != nil { // v ≥ 0
+		b.Fatal(err)
+	}
+	h := kernels.AdamWHyper{LR: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.04, Step: 10}
+	bytes := 28 * float64(n) // reads p, g, m, v; writes p, m, v
+	b.Run("single", func(b *testing.B) {
+		opBench(b, d, bytes, func() error { return d.AdamW(p, g, m, v, h) })
+	})
+	// The same arena as ~150 tensors (ViT-S has 150 parameter tensors)
+	// updated by one AdamWMulti dispatch.
+	b.Run("multi150", func(b *testing.B) {
+		var list []AdamWParam
+		const parts = 150
+		for i := range parts {
+			lo, hi := i*n/parts, (i+1)*n/parts
+			list = append(list, AdamWParam{P: p, G: g, M: m, V: v, Off: lo, N: hi - lo, Hyper: h})
+		}
+		opBench(b, d, bytes, func() error { return d.AdamWMulti(list) })
+	})
+}
