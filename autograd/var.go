@@ -62,6 +62,13 @@ func (v *Var) accumulate(g *tensor.Tensor) {
 	if g == nil {
 		return
 	}
+	if v.Grad == nil && v.leaf {
+		// A leaf keeps its gradient buffer across steps, so every step
+		// (the first included) adds into it: the same buffers are live at
+		// the same time in every step, which is what keeps a GPU training
+		// loop free of new allocations after its first pass.
+		v.Grad = tensor.Zeros(g.Device(), v.Value.Shape()...)
+	}
 	if v.Grad == nil {
 		if !slicesEqual(g.Shape(), v.Value.Shape()) {
 			r := g.Reshape(v.Value.Shape()...)
