@@ -13,7 +13,7 @@ func Example() {
 		panic(err)
 	}
 	w := tensor.MustFromSlice(tensor.CPU, []float32{1, 0, 0, 0, 1, 0}, 2, 3) // (out, in)
-	y := tensor.Linear(x, w, nil)                                           // x·wᵀ: (2, 2)
+	y := tensor.Linear(x, w, nil)                                            // x·wᵀ: (2, 2)
 	fmt.Println(y.Shape(), y.Data())
 	p := tensor.Softmax(tensor.MustFromSlice(tensor.CPU, []float32{0, 0, 0, 0}, 1, 4))
 	fmt.Println(p.Data())
