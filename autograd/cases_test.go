@@ -216,6 +216,13 @@ func gradCases() []GradCase {
 				ref.GatherRows(y, x[0], idx, 3)
 				return y
 			}},
+		{Name: "IndexAdd", Shapes: [][]int{{7, 3}, {5, 3}},
+			Op: func(tp *Tape, in []*Var) *Var { return tp.IndexAdd(in[0], in[1], idx) },
+			Ref: func(x [][]float64) []float64 {
+				y := append([]float64(nil), x[0]...)
+				ref.ScatterAddRows(y, x[1], idx, 3)
+				return y
+			}},
 		{Name: "Concat", Shapes: [][]int{{2, 1, 3}, {2, 4, 3}, {2, 2, 3}},
 			Op: func(tp *Tape, in []*Var) *Var { return tp.Concat(1, in...) },
 			Ref: func(x [][]float64) []float64 {

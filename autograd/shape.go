@@ -106,3 +106,21 @@ func (tp *Tape) Resample2D(src, wy, wx *Var, inH, inW, outH, outW int) *Var {
 		grad(src, tensor.Resample2DAdjoint(dy, wy.Value, wx.Value, inH, inW, outH, outW))
 	})
 }
+
+// IndexAdd returns x with row i of src added to row idx[i] (x and src
+// viewed as (rows, last dim); repeated indices accumulate). Stochastic depth
+// uses it to add the residual branch of the kept samples only.
+// Backward: dx = dy; dsrc = rows idx of dy.
+func (tp *Tape) IndexAdd(x, src *Var, idx []int32) *Var {
+	idx = slices.Clone(idx)
+	y := x.Value.Clone()
+	tensor.ScatterAddRows(y, src.Value, idx)
+	return tp.record("IndexAdd", y, []*Var{x, src}, nil, func(dy *tensor.Tensor) {
+		if x.requiresGrad {
+			grad(x, dy.Clone())
+		}
+		if src.requiresGrad {
+			grad(src, tensor.GatherRows(dy, idx))
+		}
+	})
+}

@@ -22,6 +22,10 @@ type Config struct {
 	Interp       InterpMode
 	InterpOffset float64 // mode T offset, 0.1 in DINOv2
 	DropPath     float64 // stochastic depth rate (0 in CXformer)
+	// DropPathUniform gives every block the rate DropPath (DINOv2's
+	// drop_path_uniform); otherwise the rate grows linearly from 0 at the
+	// first block to DropPath at the last.
+	DropPathUniform bool
 }
 
 // InterpMode selects a position-embedding interpolation.

@@ -18,6 +18,9 @@ type Batch struct {
 	// MaskWeights[j] = 1/(masked patches in the crop of MaskIndices[j]).
 	MaskIndices []int32
 	MaskWeights []float32
+	// DropPath draws the student's stochastic depth when the backbone's
+	// rate is positive (nil: none). The teacher never drops paths.
+	DropPath *tensor.RNG
 }
 
 // Centers holds the teacher centering state of both losses.
@@ -117,7 +120,7 @@ func SSLForward(tp *autograd.Tape, cfg SSLConfig, student, teacher *SSLModel, ce
 	}
 
 	// Student: masked global crops, local crops.
-	sg, err := student.Backbone.Forward(tp, g, Options{Masks: batch.Masks})
+	sg, err := student.Backbone.Forward(tp, g, Options{Masks: batch.Masks, DropPath: batch.DropPath})
 	if err != nil {
 		return out, err
 	}
@@ -129,7 +132,7 @@ func SSLForward(tp *autograd.Tape, cfg SSLConfig, student, teacher *SSLModel, ce
 		out.DINOGlobal = tp.Scale(tp.Sum(ce), cfg.DINOWeight/(float64(b)*nTerms))
 		terms = append(terms, out.DINOGlobal)
 		if nl > 0 {
-			sl, err := student.Backbone.Forward(tp, autograd.Const(batch.Local), Options{})
+			sl, err := student.Backbone.Forward(tp, autograd.Const(batch.Local), Options{DropPath: batch.DropPath})
 			if err != nil {
 				return out, err
 			}

@@ -91,6 +91,10 @@ type Options struct {
 	// Hidden collects the pre-norm sequence after the embeddings and after
 	// every block (Hugging Face's hidden_states: Depth+1 tensors).
 	Hidden bool
+	// DropPath, when non-nil and the config's DropPath rate is positive,
+	// trains with stochastic depth drawn from this generator (the student);
+	// nil is evaluation mode (the teacher, inference).
+	DropPath *tensor.RNG
 }
 
 // Output is what a forward pass returns. Every Var is recorded on the tape
@@ -160,7 +164,7 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 	for i, blk := range v.Blocks {
 		last := i == cfg.Depth-1
 		var attn *tensor.Tensor
-		seq, attn = blk.forward(tp, seq, last && opt.CLSAttention, 1+r)
+		seq, attn = blk.forward(tp, seq, last && opt.CLSAttention, 1+r, v.dropPath(i, opt.DropPath))
 		if attn != nil {
 			out.Attention = attn
 		}
@@ -184,10 +188,32 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 	return out, nil
 }
 
-// forward runs one block on seq (B, S, D). With wantAttn it also returns
-// the CLS row of the attention over the patch tokens (from column
-// firstPatch on), computed without gradient.
-func (b *Block) forward(tp *autograd.Tape, seq *autograd.Var, wantAttn bool, firstPatch int) (*autograd.Var, *tensor.Tensor) {
+// forward runs one block on seq (B, S, D):
+//
+//	y = x + DropPath(LS1 ⊙ Attn(LN1(x))),  z = y + DropPath(LS2 ⊙ MLP(LN2(y)))
+//
+// With wantAttn it also returns the CLS row of the attention over the
+// patch tokens (from column firstPatch on), computed without gradient.
+func (b *Block) forward(tp *autograd.Tape, seq *autograd.Var, wantAttn bool, firstPatch int, dp dropPath) (*autograd.Var, *tensor.Tensor) {
+	var attnMap *tensor.Tensor
+	seq = dp.residual(tp, seq, func(x *autograd.Var) *autograd.Var {
+		var o *autograd.Var
+		o, attnMap = b.attention(tp, x, wantAttn && attnMap == nil, firstPatch)
+		return o
+	})
+	seq = dp.residual(tp, seq, func(x *autograd.Var) *autograd.Var {
+		h := b.Norm2.Forward(tp, x)
+		h = b.FC2.Forward(tp, tp.Gelu(b.FC1.Forward(tp, h)))
+		if b.LS2 != nil {
+			h = tp.ScaleCols(h, b.LS2)
+		}
+		return h
+	})
+	return seq, attnMap
+}
+
+// attention is the block's first residual branch, LS1 ⊙ Attn(LN1(x)).
+func (b *Block) attention(tp *autograd.Tape, seq *autograd.Var, wantAttn bool, firstPatch int) (*autograd.Var, *tensor.Tensor) {
 	s := seq.Shape()
 	bsz, sl, d := s[0], s[1], s[2]
 	hd := d / b.heads
@@ -209,14 +235,7 @@ func (b *Block) forward(tp *autograd.Tape, seq *autograd.Var, wantAttn bool, fir
 	if b.LS1 != nil {
 		o = tp.ScaleCols(o, b.LS1)
 	}
-	seq = tp.Add(seq, o)
-
-	h = b.Norm2.Forward(tp, seq)
-	h = b.FC2.Forward(tp, tp.Gelu(b.FC1.Forward(tp, h)))
-	if b.LS2 != nil {
-		h = tp.ScaleCols(h, b.LS2)
-	}
-	return tp.Add(seq, h), attnMap
+	return o, attnMap
 }
 
 // clsAttention returns softmax(q_cls·Kᵀ·scale) restricted to the patch

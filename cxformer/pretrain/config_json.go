@@ -31,6 +31,7 @@ type studentJSON struct {
 	Interpolation     string  `json:"interpolation"` // "T", "E" or "size"
 	InterpolateOffset float64 `json:"interpolate_offset"`
 	DropPathRate      float64 `json:"drop_path_rate"`
+	DropPathUniform   bool    `json:"drop_path_uniform"`
 }
 
 type headJSON struct {
@@ -132,7 +133,7 @@ func toJSON(c Config) configJSON {
 		Student: studentJSON{EmbedDim: b.EmbedDim, Depth: b.Depth, NumHeads: b.Heads, PatchSize: b.PatchSize,
 			ImgSize: b.ImgSize, MLPRatio: b.MLPRatio, NumRegisterTokens: b.Registers, LayerNormEps: b.LayerNormEps,
 			LayerScale: b.LayerScaleInit, Interpolation: interpName(b.Interp), InterpolateOffset: b.InterpOffset,
-			DropPathRate: b.DropPath},
+			DropPathRate: b.DropPath, DropPathUniform: b.DropPathUniform},
 		DINO: dinoJSON{headJSON: headToJSON(s.DINOHead, s.DINOWeight), KoLeoLossWeight: s.KoLeoWeight, KoLeoChunk: s.KoLeoChunk},
 		IBOT: ibotJSON{headJSON: headToJSON(s.IBOTHead, s.IBOTWeight), SeparateHead: s.SeparateIBOTHead,
 			MaskSampleProbability: c.MaskProbability, MaskRatioMinMax: [2]float64{c.MaskRatioMin, c.MaskRatioMax}},
@@ -166,7 +167,7 @@ func fromJSON(j configJSON) (Config, error) {
 				PatchSize: j.Student.PatchSize, ImgSize: j.Student.ImgSize, MLPRatio: j.Student.MLPRatio,
 				Registers: j.Student.NumRegisterTokens, LayerNormEps: j.Student.LayerNormEps,
 				LayerScaleInit: j.Student.LayerScale, Interp: interp, InterpOffset: j.Student.InterpolateOffset,
-				DropPath: j.Student.DropPathRate},
+				DropPath: j.Student.DropPathRate, DropPathUniform: j.Student.DropPathUniform},
 			DINOHead:         headFromJSON(j.DINO.headJSON, d),
 			IBOTHead:         headFromJSON(j.IBOT.headJSON, d),
 			SeparateIBOTHead: j.IBOT.SeparateHead,

@@ -68,6 +68,8 @@ func seedFor(seed uint64, step, index int, salt uint64) uint64 {
 const (
 	saltImage = 0x1a2b3c4d5e6f7081
 	saltMask  = 0x5ca1ab1e0ddba11
+	// saltDropPath seeds the student's stochastic-depth draws of a step.
+	saltDropPath = 0xd209a7f5c3e1b468
 )
 
 // Next renders the batch of step: (2B, 3, G, G) global and (NLocal·B, 3,

@@ -256,6 +256,11 @@ func (t *Trainer) nextBatch(it int) (cxformer.Batch, error) {
 		releaseBatch(batch)
 		return batch, err
 	}
+	if t.Cfg.SSL.Backbone.DropPath > 0 && batch.DropPath == nil {
+		// Drawn from (seed, step) like the crops and masks, so a resumed
+		// run draws the same paths.
+		batch.DropPath = tensor.NewRNG(seedFor(t.Cfg.Seed, it, 0, saltDropPath))
+	}
 	batch.Global = moveTo(batch.Global, t.Dev)
 	if batch.Local != nil {
 		batch.Local = moveTo(batch.Local, t.Dev)
