@@ -29,7 +29,7 @@ type downstreamFlags struct {
 	heads, size, bootstrap      int
 	val, test                   float64
 	seed                        uint64
-	jsonOut, noEqualize         bool
+	jsonOut, noEqualize, strict bool
 }
 
 func (d *downstreamFlags) register(fs *flag.FlagSet) {
@@ -45,6 +45,7 @@ func (d *downstreamFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&d.seed, "seed", 0, "seed of the split, the initialisation, the batch order and the bootstrap")
 	fs.BoolVar(&d.jsonOut, "json", false, "print the results as one JSON object on stdout")
 	fs.BoolVar(&d.noEqualize, "no-equalize", false, "skip the histogram equalisation of the CXR preprocessing")
+	fs.BoolVar(&d.strict, "strict", false, "an unreadable image is an error (default: skipped with a counted warning)")
 }
 
 func (d *downstreamFlags) check(cmd string) error {
@@ -73,7 +74,8 @@ func (d *downstreamFlags) bootstrapArg() int {
 }
 
 func (d *downstreamFlags) splitOptions(augment bool) eval.SplitOptions {
-	return eval.SplitOptions{Size: d.size, Val: d.val, Test: d.test, Seed: d.seed, NoEqualize: d.noEqualize, Augment: augment}
+	return eval.SplitOptions{Size: d.size, Val: d.val, Test: d.test, Seed: d.seed, NoEqualize: d.noEqualize, Augment: augment,
+		Strict: d.strict, Warn: os.Stderr}
 }
 
 // open returns the device and the model; release frees the device.

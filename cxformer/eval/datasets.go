@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"slices"
@@ -37,6 +38,10 @@ type SplitOptions struct {
 	Augment bool
 	// Phantom configures phantom:N sets (default phantom.DefaultConfig()).
 	Phantom *phantom.Config
+	// Strict makes an unreadable image an error; otherwise unreadable
+	// images are skipped, each reported to Warn and counted.
+	Strict bool
+	Warn   io.Writer
 }
 
 func (o SplitOptions) withDefaults() SplitOptions {
@@ -169,6 +174,12 @@ func OpenClassification(specStr string, opt SplitOptions) (*ClassSplits, error) 
 	if err != nil {
 		return nil, err
 	}
+	if ds, err = dropUnreadable(ds, opt.Strict, opt.Warn); err != nil {
+		return nil, err
+	}
+	if test, err = dropUnreadable(test, opt.Strict, opt.Warn); err != nil {
+		return nil, err
+	}
 	if ds.Len() == 0 || len(ds.ClassNames) == 0 {
 		return nil, fmt.Errorf("dataset %s: %d images with %d label columns", specStr, ds.Len(), len(ds.ClassNames))
 	}
@@ -249,6 +260,9 @@ func OpenSegmentation(specStr string, opt SplitOptions) (*SegSplits, error) {
 			}
 		}
 		if ds, err = data.ReadCheXmask(sp.arg, o); err != nil {
+			return nil, err
+		}
+		if ds, err = dropUnreadable(ds, opt.Strict, opt.Warn); err != nil {
 			return nil, err
 		}
 		d := ds

@@ -112,21 +112,30 @@ func TestOpenSegmentation(t *testing.T) {
 }
 
 func TestOpenClassificationFiles(t *testing.T) {
-	sp, err := OpenClassification("folder:"+fixtures+"folder", SplitOptions{Size: 28, Val: 0.25, Test: 0.25})
+	// c.png is a truncated file: skipped with a warning naming it, or, in
+	// strict mode, an error naming it.
+	var warn strings.Builder
+	sp, err := OpenClassification("folder:"+fixtures+"folder", SplitOptions{Size: 28, Val: 0.25, Test: 0.25, Warn: &warn})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(sp.ClassNames, []string{"Effusion", "Nodule"}) || sp.Train.Len()+sp.Val.Len()+sp.Test.Len() != 4 {
+	if !slices.Equal(sp.ClassNames, []string{"Effusion", "Nodule"}) || sp.Train.Len()+sp.Val.Len()+sp.Test.Len() != 3 {
 		t.Fatalf("folder: classes %v, %d/%d/%d images", sp.ClassNames, sp.Train.Len(), sp.Val.Len(), sp.Test.Len())
+	}
+	if !strings.Contains(warn.String(), "c.png") || !strings.Contains(warn.String(), "skipped 1 unreadable of 4") {
+		t.Errorf("warnings: %q", warn.String())
 	}
 	px := make([]float32, 3*28*28)
 	for _, set := range []ClassSet{sp.Train, sp.Val, sp.Test} {
 		for i := 0; i < set.Len(); i++ {
-			// c.png is a truncated file: its error must name it.
-			if err := set.Images.Load(i, 0, px); err != nil && !strings.Contains(err.Error(), "c.png") {
+			if err := set.Images.Load(i, 0, px); err != nil {
 				t.Errorf("folder image: %v", err)
 			}
 		}
+	}
+	if _, err := OpenClassification("folder:"+fixtures+"folder", SplitOptions{Size: 28, Strict: true}); err == nil ||
+		!strings.Contains(err.Error(), "c.png") {
+		t.Errorf("strict mode: err %v", err)
 	}
 
 	// CheXpert: the two images of patient00002 stay together.
