@@ -81,10 +81,14 @@ func gradCases() []GradCase {
 			}
 		}
 	}
-	att := func(bh, sq, sk, hd int) GradCase {
+	att := func(bh, sq, sk, hd int, fused bool) GradCase {
 		p := kernels.Attention{BH: bh, SQ: sq, SK: sk, HD: hd, Scale: 1 / math.Sqrt(float64(hd))}
-		return GradCase{Name: "Attention", Shapes: [][]int{{bh, sq, hd}, {bh, sk, hd}, {bh, sk, hd}},
-			Op: func(tp *Tape, in []*Var) *Var { return tp.Attention(in[0], in[1], in[2], p.Scale) },
+		name, op := "AttentionUnfused", (*Tape).AttentionUnfused
+		if fused {
+			name, op = "Attention", (*Tape).Attention // fused where the device has it
+		}
+		return GradCase{Name: name, Shapes: [][]int{{bh, sq, hd}, {bh, sk, hd}, {bh, sk, hd}},
+			Op: func(tp *Tape, in []*Var) *Var { return op(tp, in[0], in[1], in[2], p.Scale) },
 			Ref: func(x [][]float64) []float64 {
 				out := make([]float64, bh*sq*hd)
 				ref.Attention(p, out, make([]float64, bh*sq*sk), x[0], x[1], x[2])
@@ -157,7 +161,8 @@ func gradCases() []GradCase {
 			func(y, x []float64) { ref.Softmax(y, x, 4, 9) }),
 		unary("LogSoftmax", []int{3, 13}, func(tp *Tape, x *Var) *Var { return tp.LogSoftmax(x) },
 			func(y, x []float64) { ref.LogSoftmax(y, x, 3, 13) }),
-		att(1, 1, 1, 1), att(2, 5, 7, 3), att(3, 6, 6, 8),
+		att(1, 1, 1, 1, false), att(2, 5, 7, 3, false), att(3, 6, 6, 8, false),
+		att(1, 1, 1, 1, true), att(2, 5, 7, 3, true), att(3, 6, 6, 8, true), att(2, 9, 4, 16, true),
 		softce(1, 1, 0.1), softce(3, 11, 0.1), softce(4, 7, 1.0),
 		unary("L2Normalize", []int{5, 9}, func(tp *Tape, x *Var) *Var { return tp.L2Normalize(x, 1e-12) },
 			func(y, x []float64) { ref.L2Normalize(y, make([]float64, 5), x, 5, 9, 1e-12) }),

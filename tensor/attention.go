@@ -51,3 +51,35 @@ func sameShape(a, b *Tensor) bool {
 	}
 	return true
 }
+
+// HasFusedAttention reports whether dev runs FlashAttention (the fused
+// kernel that never stores the BH×SQ×SK probabilities).
+func HasFusedAttention(dev Device) bool { return dev.backend().fusedAttention() }
+
+// FlashAttention returns softmax(q·kᵀ·scale)·v like Attention, computed
+// blockwise with an online softmax, and the per-row log-sum-exp of the
+// scaled scores (BH, SQ) that its backward needs instead of the
+// probabilities.
+func FlashAttention(q, k, v *Tensor, scale float64) (out, lse *Tensor) {
+	const op = "tensor.FlashAttention"
+	be := sameDevice(op, q, k, v)
+	p := attnParams(op, q, k, v, scale)
+	out = like(op, q)
+	lse = newTensor(op, q.st.dev, []int{p.BH, p.SQ})
+	be.flashAttention(p, out.st, lse.st, q.st, k.st, v.st)
+	return out, lse
+}
+
+// FlashAttentionBackward returns dq, dk, dv for FlashAttention, recomputing
+// the probabilities from q, k and the saved log-sum-exp.
+func FlashAttentionBackward(dout, q, k, v, out, lse *Tensor, scale float64) (dq, dk, dv *Tensor) {
+	const op = "tensor.FlashAttentionBackward"
+	be := sameDevice(op, dout, q, k, v, out, lse)
+	p := attnParams(op, q, k, v, scale)
+	mustSameShape(op, dout, q)
+	mustSameShape(op, out, q)
+	mustShape(op, "lse", lse, p.BH, p.SQ)
+	dq, dk, dv = like(op, q), like(op, k), like(op, v)
+	be.flashAttentionBackward(p, dq.st, dk.st, dv.st, dout.st, q.st, k.st, v.st, out.st, lse.st)
+	return dq, dk, dv
+}

@@ -150,3 +150,10 @@ func (cpuBackend) softDice(dice, p, t *storage, rows, cols int, eps float64) {
 func (cpuBackend) softDiceBackward(dp, ddice, p, t *storage, rows, cols int, eps float64) {
 	cpu.SoftDiceBackward(dp.cpu, ddice.cpu, p.cpu, t.cpu, rows, cols, eps)
 }
+func (cpuBackend) fusedAttention() bool { return true }
+func (cpuBackend) flashAttention(p kernels.Attention, out, lse, q, k, v *storage) {
+	cpu.FlashAttention(p, out.cpu, lse.cpu, q.cpu, k.cpu, v.cpu)
+}
+func (cpuBackend) flashAttentionBackward(p kernels.Attention, dq, dk, dv, dout, q, k, v, out, lse *storage) {
+	cpu.FlashAttentionBackward(p, dq.cpu, dk.cpu, dv.cpu, dout.cpu, q.cpu, k.cpu, v.cpu, out.cpu, lse.cpu)
+}

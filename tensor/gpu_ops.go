@@ -157,3 +157,11 @@ func (b gpuBackend) softDice(dice, p, t *storage, rows, cols int, eps float64) {
 func (b gpuBackend) softDiceBackward(dp, ddice, p, t *storage, rows, cols int, eps float64) {
 	b.fail("tensor.SoftDiceBackward", b.g.dev.SoftDiceBackward(buf(dp), buf(ddice), buf(p), buf(t), rows, cols, eps))
 }
+
+func (b gpuBackend) fusedAttention() bool { return false }
+func (b gpuBackend) flashAttention(p kernels.Attention, out, lse, q, k, v *storage) {
+	panic("tensor: the GPU device has no fused attention kernel yet")
+}
+func (b gpuBackend) flashAttentionBackward(p kernels.Attention, dq, dk, dv, dout, q, k, v, out, lse *storage) {
+	panic("tensor: the GPU device has no fused attention kernel yet")
+}

@@ -16,11 +16,12 @@ var (
 )
 
 // The tensor tests run on the GPU too (this package cannot import
-// internal/gputest, which imports it; the rule is the same: skip loudly
-// without an adapter, fail when GOCX_REQUIRE_GPU is set).
+// internal/gputest, which imports it; the rules are the same: skip loudly
+// without an adapter, fail when GOCX_REQUIRE_GPU is set, open the backend
+// GOCX_GPU_BACKEND names).
 func init() {
 	gpuTestDevices = func(t *testing.T) []Device {
-		testGPUOnce.Do(func() { testGPU, testGPUErr = OpenGPU(gpu.Options{}) })
+		testGPUOnce.Do(func() { testGPU, testGPUErr = OpenGPU(gpu.Options{Backend: os.Getenv("GOCX_GPU_BACKEND")}) })
 		want := os.Getenv("GOCX_REQUIRE_GPU")
 		if testGPUErr != nil {
 			if want != "" {
