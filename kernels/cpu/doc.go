@@ -27,6 +27,16 @@
 // calls do not allocate on one goroutine. Attention is built from Gemm and
 // Softmax, one (batch, head) problem per task.
 //
+// # Fused attention
+//
+// FlashAttention computes the same function blockwise — 24 query rows
+// against 96-key tiles, an online softmax (running max and sum rescaled
+// per tile), P·V accumulated in place — so the BH×SQ×SK probabilities
+// never exist; it saves the row log-sum-exp instead. FlashAttentionBackward
+// recomputes P from it and uses rowsum(dP⊙P) = rowsum(dO⊙O). The tile
+// products are one generated assembly kernel (flash_gen.go) on AVX-512
+// and AVX2, with the same blocking in pure Go elsewhere.
+//
 // # Threading
 //
 // A kernel splits its work into at most Threads() goroutines (by default
