@@ -64,3 +64,20 @@ out(what="layernorm", rows=T, cols=384, seconds=t, gbs=2 * x.numel() * 4 / t / 1
 x = torch.randn(T, 1536, device=dev)
 t = timed(lambda: torch.nn.functional.gelu(x))
 out(what="gelu", rows=T, cols=1536, seconds=t, gbs=2 * x.numel() * 4 / t / 1e9)
+
+# Attention at the ViT-S head shapes: PyTorch SDPA in fp32 (no TF32), forward and forward+backward.
+import torch.nn.functional as F
+
+for b, n in ((64, 261), (16, 1374)):
+    q, k, v = (torch.randn(b, 6, n, 64, device=dev, requires_grad=True) for _ in range(3))
+    go = torch.randn(b, 6, n, 64, device=dev)
+    tf = timed(lambda: F.scaled_dot_product_attention(q, k, v))
+
+    def fb():
+        o = F.scaled_dot_product_attention(q, k, v)
+        o.backward(go)
+
+    tb = timed(fb)
+    fl = 4 * b * 6 * n * n * 64
+    out(what="sdpa", batch=b, heads=6, seq=n, hd=64, fwd_ms=tf * 1e3, fwdbwd_ms=tb * 1e3,
+        fwd_tflops=fl / tf / 1e12, fwdbwd_tflops=3.5 * fl / tb / 1e12)

@@ -55,7 +55,7 @@ func runBenchGemm(args []string) error {
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
 	shapes := fs.String("shapes", "vits", "which shapes: vits (ViT-S/14 block, forward and backward), square, or all")
 	threads := fs.Int("threads", 0, "goroutines per GEMM (0: GOMAXPROCS)")
-	device := fs.String("device", "cpu", "device to run on: cpu or gpu")
+	device := fs.String("device", "cpu", "device to run on: cpu, gpu or gl (a -tags gl build)")
 	minTime := fs.Duration("time", 500*time.Millisecond, "minimum timing per shape")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,8 +67,12 @@ func runBenchGemm(args []string) error {
 	var run gemmRunner = cpuGemm
 	switch *device {
 	case "cpu":
-	case "gpu":
-		d, err := gpu.Open(gpu.Options{})
+	case "gpu", "gl":
+		var opts gpu.Options
+		if *device == "gl" {
+			opts.Backend = gpu.BackendGL
+		}
+		d, err := gpu.Open(opts)
 		if err != nil {
 			return fmt.Errorf("bench gemm: %w", err)
 		}
@@ -76,7 +80,7 @@ func runBenchGemm(args []string) error {
 		images, run = 64, gpuGemm(d)
 		fmt.Printf("gpu.Gemm on %s\n", d.Info())
 	default:
-		return fmt.Errorf("bench gemm: device %q is not supported (cpu or gpu)", *device)
+		return fmt.Errorf("bench gemm: device %q is not supported (cpu, gpu or gl)", *device)
 	}
 	var list []benchGemmShape
 	switch *shapes {

@@ -9,8 +9,9 @@ import (
 
 // openDevice returns the device a command asked for: "cpu", "gpu" (the
 // best hardware adapter; on failure it falls back to the CPU and says
-// so) or "auto" (a GPU when there is one, else the CPU, silently). The
-// returned function releases the device.
+// so), "gl" (the OpenGL device of a -tags gl build; an error when it
+// cannot be opened) or "auto" (a GPU when there is one, else the CPU,
+// silently). The returned function releases the device.
 func openDevice(name string) (tensor.Device, func(), error) {
 	switch name {
 	case "cpu":
@@ -24,6 +25,8 @@ func openDevice(name string) (tensor.Device, func(), error) {
 			return tensor.CPU, func() {}, nil
 		}
 		return dev, closeFn, nil
+	case "gl":
+		return openGLDevice()
 	}
-	return nil, nil, fmt.Errorf("unknown device %q (cpu, gpu or auto)", name)
+	return nil, nil, fmt.Errorf("unknown device %q (cpu, gpu, gl or auto)", name)
 }

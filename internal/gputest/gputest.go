@@ -2,7 +2,9 @@
 // shared by every test. Without a usable adapter a test is skipped, loudly,
 // with the reason — unless GOCX_REQUIRE_GPU names a backend (CI sets
 // GOCX_REQUIRE_GPU=vulkan with lavapipe installed), in which case a missing
-// adapter, or one on another backend, fails the test.
+// adapter, or one on another backend, fails the test. GOCX_GPU_BACKEND names
+// the backend to open (e.g. gl: the OpenGL device of a -tags gl build, with
+// GOCX_REQUIRE_GPU=gl).
 package gputest
 
 import (
@@ -25,7 +27,7 @@ var (
 // in the package documentation.
 func Device(t testing.TB) *tensor.GPU {
 	t.Helper()
-	once.Do(func() { dev, err = tensor.OpenGPU(gpu.Options{}) })
+	once.Do(func() { dev, err = tensor.OpenGPU(gpu.Options{Backend: os.Getenv("GOCX_GPU_BACKEND")}) })
 	want := os.Getenv("GOCX_REQUIRE_GPU")
 	if err != nil {
 		if want != "" {

@@ -110,8 +110,9 @@ var hardwareBackends = []struct {
 }
 
 // Adapters lists every adapter of every linked backend (Vulkan, plus Metal
-// on macOS and DX12 on Windows, plus the pure-Go software adapter). It opens
-// no device. An empty list is not an error; an error means the enumeration
+// on macOS and DX12 on Windows, plus the pure-Go software adapter, plus the
+// OpenGL device in builds with the gl tag). It opens no WebGPU device; the
+// OpenGL device is found by creating (and destroying) an EGL context. An empty list is not an error; an error means the enumeration
 // itself failed.
 func Adapters() (list []AdapterInfo, err error) {
 	defer func() {
@@ -145,14 +146,16 @@ func Adapters() (list []AdapterInfo, err error) {
 		}
 		inst.Destroy()
 	}
-	return list, nil
+	return append(list, glAdapters()...), nil
 }
 
 // Options choose the adapter Open uses.
 type Options struct {
 	// Backend is "" for the first hardware backend that has an adapter
 	// (Vulkan, then Metal, then DX12), or one of "vulkan", "metal", "dx12",
-	// "software" (case-insensitive). The software adapter is never chosen
+	// "software", "gl" (case-insensitive). "gl" is the OpenGL 4.3 device
+	// of builds with the gl tag (headless EGL; see gl.go); it is never
+	// chosen unless named. The software adapter is never chosen
 	// unless named: it runs workgroup invocations one after another and
 	// ignores barriers (GPU-FACTS bug 5), and in wgpu v0.31.5 it computes
 	// wrong results even for the fill and copy kernels, so nothing should

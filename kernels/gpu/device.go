@@ -5,32 +5,24 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-
-	"github.com/gogpu/wgpu"
 )
 
-// Device is one opened adapter: its queue, buffer pool, pipeline and bind
-// group caches, and the command buffer being recorded. Its methods are safe
-// for concurrent use (one mutex serialises them), but the intended use is a
+// Device is one opened adapter: its executor (WebGPU, or OpenGL with the
+// gl build tag), buffer pool and kernel cache. Its methods are safe for
+// concurrent use (one mutex serialises them), but the intended use is a
 // single goroutine issuing ops in program order.
 type Device struct {
 	mu sync.Mutex
 
-	inst    *wgpu.Instance
-	adapter *wgpu.Adapter
-	dev     *wgpu.Device
-	queue   *wgpu.Queue
-	info    AdapterInfo
-	limits  Limits // as granted to this device
-	closed  bool
+	x      executor
+	info   AdapterInfo
+	limits Limits // as granted to this device
+	closed bool
 
-	rec     recorder
-	pool    bufferPool
-	staging stagingPools
-	params  paramArena
-	kernels map[any]*kernel
-	groups  map[bindKey]*wgpu.BindGroup
-	dummy   *wgpu.Buffer // bound where a kernel variant ignores a binding
+	pool      bufferPool
+	kernels   map[any]*kernel
+	queued    int // dispatches recorded since the last submit
+	maxQueued int
 
 	subgroupOK   bool
 	subgroupSize int
@@ -51,40 +43,19 @@ type Device struct {
 // Open opens the adapter that opts select (see Options), requests its real
 // limits, and runs the subgroup and f16 probes. The result must be closed
 // with Close.
-func Open(opts Options) (dev *Device, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("gpu: opening the device failed: %v", r)
-		}
-	}()
-	inst, ad, err := openAdapter(opts)
-	if err != nil {
-		return nil, err
+func Open(opts Options) (*Device, error) {
+	if strings.EqualFold(opts.Backend, BackendGL) {
+		return openGL(opts)
 	}
-	al := ad.Limits()
-	req := al
-	// The Vulkan HAL leaves maxBufferSize at the WebGPU default (256 MiB)
-	// although the driver allows buffers as large as a storage binding; a
-	// device asked for more gets it (GPU-FACTS, "Features and limits").
-	if req.MaxStorageBufferBindingSize > req.MaxBufferSize {
-		req.MaxBufferSize = req.MaxStorageBufferBindingSize
-	}
-	wd, err := ad.RequestDevice(&wgpu.DeviceDescriptor{Label: "gocx", RequiredLimits: req})
-	if err != nil {
-		ad.Release()
-		inst.Release()
-		return nil, fmt.Errorf("gpu: opening %s adapter %q: %w", backendName(ad.Info().Backend), ad.Info().Name, err)
-	}
-	d := &Device{
-		inst:    inst,
-		adapter: ad,
-		dev:     wd,
-		queue:   wd.Queue(),
-		info:    adapterInfoFrom(ad.Info(), al),
-		limits:  limitsFrom(wd.Limits()),
-		kernels: map[any]*kernel{},
-		groups:  map[bindKey]*wgpu.BindGroup{},
-	}
+	return openWebGPU(opts)
+}
+
+// newDevice builds the Device around the executor that x returns (x gets
+// the Device first, for the executor's back-pointer, and cleans up after
+// itself when it fails), sets the defaults that depend on the adapter, and
+// runs the probes.
+func newDevice(x func(d *Device) (executor, error), info AdapterInfo, limits Limits, opts Options) (*Device, error) {
+	d := &Device{info: info, limits: limits, kernels: map[any]*kernel{}}
 	d.gemmUnroll = d.info.DeviceType != "CPU"
 	if d.gemmUnroll {
 		// The grouped tile order (bands of 8 tile rows) was never slower on
@@ -92,30 +63,17 @@ func Open(opts Options) (dev *Device, err error) {
 		// (bench/RESULTS.md).
 		d.gemmGroup = 8
 	}
-	d.rec.maxQueued = opts.MaxQueued
-	if d.rec.maxQueued <= 0 {
-		d.rec.maxQueued = 256
+	d.maxQueued = opts.MaxQueued
+	if d.maxQueued <= 0 {
+		d.maxQueued = 256
 	}
-	if err := d.init(); err != nil {
-		d.Close()
-		return nil, err
-	}
-	return d, nil
-}
-
-// init creates the device-owned buffers and runs the probes.
-func (d *Device) init() error {
 	var err error
-	d.dummy, err = d.dev.CreateBuffer(&wgpu.BufferDescriptor{Label: "gocx-dummy", Size: 256, Usage: storageUsage})
-	if err != nil {
-		return fmt.Errorf("gpu: creating the placeholder buffer: %w", err)
-	}
-	if err := d.params.init(d); err != nil {
-		return err
+	if d.x, err = x(d); err != nil {
+		return nil, err
 	}
 	d.probeSubgroups()
 	d.probeF16()
-	return nil
+	return d, nil
 }
 
 // Info describes the adapter this device was opened on.
@@ -184,28 +142,12 @@ func (d *Device) Close() error {
 	}
 	err := d.flushLocked(true)
 	d.closed = true
-	for k, g := range d.groups {
-		g.Release()
-		delete(d.groups, k)
-	}
+	d.x.forgetBuffers()
 	for name, k := range d.kernels {
-		k.release()
+		k.prog.release()
 		delete(d.kernels, name)
 	}
-	d.pool.releaseAll()
-	d.staging.releaseAll()
-	d.params.release()
-	if d.dummy != nil {
-		d.dummy.Release()
-	}
-	if d.dev != nil {
-		d.dev.Release()
-	}
-	if d.adapter != nil {
-		d.adapter.Release()
-	}
-	if d.inst != nil {
-		d.inst.Release()
-	}
+	d.pool.releaseAll(d.x)
+	d.x.close()
 	return err
 }

@@ -20,6 +20,34 @@
 // pattern the row kernels use) whose result must be exact, and an f16
 // kernel. Describe reports adapter, limits and probes.
 //
+// # OpenGL
+//
+// Built with the gl build tag (cgo; the default build stays pure Go), Open
+// also offers an OpenGL 4.3 device, Options{Backend: "gl"}, for machines
+// with an OpenGL driver and no Vulkan. It runs the same kernels: every WGSL
+// template variant is rendered as for WebGPU and translated to GLSL 4.30 at
+// first use by naga's GLSL back end (compute shaders on std430 shader
+// storage blocks, the parameter block as a std140 uniform block; a select
+// with a vector condition, which naga writes as an invalid `?:`, becomes
+// GLSL's mix with a bvec), then compiled by the driver. The context is headless: EGL without a window or
+// surface, on an EGL device (EGL_PLATFORM_DEVICE_EXT, how the NVIDIA driver
+// runs headless) or on Mesa's surfaceless platform
+// (EGL_PLATFORM_SURFACELESS_MESA: llvmpipe on the CPU, which CI tests on).
+// OpenGL entry points come from github.com/go-gl/gl (v4.3-core). Every GL
+// call is made on one OS thread locked to a goroutine of the device. Both
+// APIs sit behind one internal executor interface (executor.go): the pool,
+// the kernel cache, the launchers and the public API are shared; the
+// OpenGL executor records dispatches and uploads like a command buffer and
+// issues them in batches (a glMemoryBarrier after each dispatch keeps
+// program order). Without EGL, or without an OpenGL 4.3 core context, Open
+// says which is missing. Build and test with
+//
+//	go test -tags gl -ldflags=-linkmode=internal ./kernels/gpu  # GOCX_GPU_BACKEND=gl
+//
+// (internal linking: the external linker cannot link goffi, the FFI under
+// gogpu/wgpu, next to cgo code). Subgroups need GL_KHR_shader_subgroup,
+// which llvmpipe lacks; the probe then turns them off.
+//
 // # Execution
 //
 // Ops are eager but asynchronous. Every op records one or more dispatches
@@ -109,7 +137,8 @@
 // error ||got−ref||/||ref||. They open the device through openTestDevice,
 // which skips (loudly) when no adapter exists, unless GOCX_REQUIRE_GPU is
 // set (CI sets it to vulkan): then a missing adapter, or one on another
-// backend, fails. On lavapipe, compiling a kernel costs seconds (LLVM), so
+// backend, fails. GOCX_GPU_BACKEND=gl runs them on the OpenGL device
+// (.ci/gl.sh). On lavapipe, compiling a kernel costs seconds (LLVM), so
 // GEMM uses the 32×32k8 tile there and the tests run the other tiles only
 // with GOCX_GPU_LONG=1; on a real GPU they run every tile.
 // cmd/gpubench is a self-contained benchmark and spot-check for a real GPU.

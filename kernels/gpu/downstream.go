@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // BCEWithLogits queues the weighted binary cross-entropy of logits x
@@ -57,7 +56,7 @@ func (d *Device) SoftDice(dice, p, t *Buffer, rows, cols int, eps float64) error
 	kernels.CheckLen(op, "t", t.n, rows*cols)
 	kernels.CheckLen(op, "dice", dice.n, rows)
 	d.checkDistinct(op, dice, p, t)
-	return d.dice(false, []*wgpu.Buffer{p.buf, t.buf, dice.buf}, rows, cols, eps)
+	return d.dice(false, []*devBuf{p.buf, t.buf, dice.buf}, rows, cols, eps)
 }
 
 // SoftDiceBackward queues the gradient of SoftDice: with I = Σ_j p·t and
@@ -77,10 +76,10 @@ func (d *Device) SoftDiceBackward(dp, ddice, p, t *Buffer, rows, cols int, eps f
 	kernels.CheckLen(op, "dp", dp.n, rows*cols)
 	kernels.CheckLen(op, "ddice", ddice.n, rows)
 	d.checkDistinct(op, dp, ddice, p, t)
-	return d.dice(true, []*wgpu.Buffer{p.buf, t.buf, ddice.buf, dp.buf}, rows, cols, eps)
+	return d.dice(true, []*devBuf{p.buf, t.buf, ddice.buf, dp.buf}, rows, cols, eps)
 }
 
-func (d *Device) dice(backward bool, bufs []*wgpu.Buffer, rows, cols int, eps float64) error {
+func (d *Device) dice(backward bool, bufs []*devBuf, rows, cols int, eps float64) error {
 	if rows == 0 {
 		return nil
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // The elementwise operators share one kernel template (elementwise.wgsl):
@@ -144,7 +143,7 @@ func (d *Device) elementwise(op, expr string, dst *Buffer, n int, ins []ewIn, sh
 		}
 	}
 	key := ewKey{expr: expr, vec4: vec4, nIn: len(ins)}
-	bufs := []*wgpu.Buffer{dst.buf}
+	bufs := []*devBuf{dst.buf}
 	for i, in := range ins {
 		key.kind[i] = in.kind
 		if in.b.buf != dst.buf {

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // geluVariant is the template data and cache key of gelu.wgsl.
@@ -23,7 +22,7 @@ func (d *Device) Gelu(y, x *Buffer) error {
 	d.checkBuffer(op, "x", x)
 	kernels.CheckLen(op, "y", y.n, x.n)
 	mustDiffer(op, "y", y, "x", x)
-	return d.gelu("fwd", x.n, []*wgpu.Buffer{x.buf, y.buf})
+	return d.gelu("fwd", x.n, []*devBuf{x.buf, y.buf})
 }
 
 // GeluBackward queues dx = dy·(Φ(x) + x·φ(x)) with φ(x) = e^{−x²/2}/√(2π),
@@ -37,10 +36,10 @@ func (d *Device) GeluBackward(dx, x, dy *Buffer) error {
 	kernels.CheckLen(op, "dy", dy.n, x.n)
 	mustDiffer(op, "dx", dx, "x", x)
 	mustDiffer(op, "dx", dx, "dy", dy)
-	return d.gelu("bwd", x.n, []*wgpu.Buffer{x.buf, dy.buf, dx.buf})
+	return d.gelu("bwd", x.n, []*devBuf{x.buf, dy.buf, dx.buf})
 }
 
-func (d *Device) gelu(mode string, n int, bufs []*wgpu.Buffer) error {
+func (d *Device) gelu(mode string, n int, bufs []*devBuf) error {
 	if n == 0 {
 		return nil
 	}

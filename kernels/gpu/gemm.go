@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // GemmTile is a block-tile shape of the GEMM kernel: BM×BN outputs per
@@ -121,7 +120,7 @@ func (d *Device) GemmFused(p kernels.Gemm, a, b, c *Buffer, ep GemmEpilogue) err
 	if d.closed {
 		return ErrClosed
 	}
-	var bias *wgpu.Buffer
+	var bias *devBuf
 	if ep.Bias != nil {
 		bias = ep.Bias.buf
 	}
@@ -134,7 +133,7 @@ func (d *Device) GemmFused(p kernels.Gemm, a, b, c *Buffer, ep GemmEpilogue) err
 // gemmLaunch records the dispatches of one resolved Gemm. kLast is the k
 // extent of the last batch entry (K for all others): split-K launches a
 // Gemm whose batch entries are slices of K, the last one possibly shorter.
-func (d *Device) gemmLaunch(g kernels.Gemm, kLast int, a, b, c, bias *wgpu.Buffer, gelu bool) error {
+func (d *Device) gemmLaunch(g kernels.Gemm, kLast int, a, b, c, bias *devBuf, gelu bool) error {
 	tile := d.pickGemmTile(g)
 	v := gemmVariant{
 		Name: tile.Name, BM: tile.BM, BN: tile.BN, BK: tile.BK, TM: tile.TM, TN: tile.TN,
@@ -174,7 +173,7 @@ func (d *Device) gemmLaunch(g kernels.Gemm, kLast int, a, b, c, bias *wgpu.Buffe
 	if err != nil {
 		return err
 	}
-	bufs := []*wgpu.Buffer{a, b, c}
+	bufs := []*devBuf{a, b, c}
 	if v.Bias {
 		bufs = append(bufs, bias)
 	}

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // Split-K: a product with few output tiles and a long K (the weight
@@ -34,7 +33,7 @@ type splitKKey struct {
 	Beta, Bias, Gelu bool
 }
 
-func (d *Device) gemmSplitK(g kernels.Gemm, s int, a, b, c, bias *wgpu.Buffer, gelu bool) error {
+func (d *Device) gemmSplitK(g kernels.Gemm, s int, a, b, c, bias *devBuf, gelu bool) error {
 	kc := (g.K + s - 1) / s
 	kc = (kc + 15) &^ 15 // whole k-steps per slice, and vec4-aligned offsets
 	s = (g.K + kc - 1) / kc
@@ -65,7 +64,7 @@ func (d *Device) gemmSplitK(g kernels.Gemm, s int, a, b, c, bias *wgpu.Buffer, g
 	}
 	key := splitKKey{Beta: g.Beta != 0, Bias: bias != nil, Gelu: gelu}
 	bind := []access{readOnly, readWrite}
-	bufs := []*wgpu.Buffer{part.buf, c}
+	bufs := []*devBuf{part.buf, c}
 	if key.Bias {
 		bind = append(bind, readOnly)
 		bufs = append(bufs, bias)

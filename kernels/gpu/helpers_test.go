@@ -19,11 +19,12 @@ var (
 // opening runs the probes and compiles kernels, which lavapipe makes slow).
 // Without a Vulkan/Metal/DX12 adapter the test is skipped, loudly, unless
 // GOCX_REQUIRE_GPU=vulkan is set (CI sets it): then a missing adapter, or one
-// on another backend, fails the test.
+// on another backend, fails the test. GOCX_GPU_BACKEND names the backend to
+// open ("gl" runs the suite on the OpenGL device of a -tags gl build).
 func openTestDevice(t testing.TB) *Device {
 	t.Helper()
 	testDevOnce.Do(func() {
-		testDev, testDevErr = Open(Options{})
+		testDev, testDevErr = Open(Options{Backend: os.Getenv("GOCX_GPU_BACKEND")})
 	})
 	want := os.Getenv("GOCX_REQUIRE_GPU")
 	if testDevErr != nil {

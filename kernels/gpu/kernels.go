@@ -5,9 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"text/template"
-
-	"github.com/gogpu/gputypes"
-	"github.com/gogpu/wgpu"
 )
 
 // The kernels are WGSL text templates: naga rejects `override` constants
@@ -67,21 +64,11 @@ type kernelSpec struct {
 	bind []access
 }
 
-// kernel is a compiled pipeline with its layouts.
+// kernel is a compiled kernel variant.
 type kernel struct {
 	name     string
-	shader   *wgpu.ShaderModule
-	bgl      *wgpu.BindGroupLayout
-	layout   *wgpu.PipelineLayout
-	pipeline *wgpu.ComputePipeline
+	prog     program // the executor's pipeline or program
 	nStorage int
-}
-
-func (k *kernel) release() {
-	k.pipeline.Release()
-	k.layout.Release()
-	k.bgl.Release()
-	k.shader.Release()
 }
 
 // maxStorage is the WebGPU guarantee for storage buffers per stage; every
@@ -104,102 +91,12 @@ func (d *Device) kernel(key any, spec func() kernelSpec) (*kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := d.compile(name, src, s.bind)
+	prog, err := d.x.compile(name, src, s.bind)
 	if err != nil {
 		return nil, err
 	}
+	d.counters.PipelinesCreated++
+	k := &kernel{name: name, prog: prog, nStorage: len(s.bind)}
 	d.kernels[key] = k
 	return k, nil
-}
-
-// compile builds a pipeline from WGSL source whose entry point is main.
-func (d *Device) compile(name, src string, bind []access) (*kernel, error) {
-	sm, err := d.dev.CreateShaderModule(&wgpu.ShaderModuleDescriptor{Label: name, WGSL: src})
-	if err != nil {
-		return nil, fmt.Errorf("gpu: compiling kernel %s: %w", name, err)
-	}
-	entries := make([]wgpu.BindGroupLayoutEntry, 0, len(bind)+1)
-	for i, a := range bind {
-		t := gputypes.BufferBindingTypeReadOnlyStorage
-		if a == readWrite {
-			t = gputypes.BufferBindingTypeStorage
-		}
-		entries = append(entries, wgpu.BindGroupLayoutEntry{
-			Binding: uint32(i), Visibility: wgpu.ShaderStageCompute,
-			Buffer: &gputypes.BufferBindingLayout{Type: t},
-		})
-	}
-	entries = append(entries, wgpu.BindGroupLayoutEntry{
-		Binding: uint32(len(bind)), Visibility: wgpu.ShaderStageCompute,
-		Buffer: &gputypes.BufferBindingLayout{Type: gputypes.BufferBindingTypeUniform},
-	})
-	bgl, err := d.dev.CreateBindGroupLayout(&wgpu.BindGroupLayoutDescriptor{Label: name, Entries: entries})
-	if err != nil {
-		sm.Release()
-		return nil, fmt.Errorf("gpu: kernel %s: bind group layout: %w", name, err)
-	}
-	pl, err := d.dev.CreatePipelineLayout(&wgpu.PipelineLayoutDescriptor{Label: name, BindGroupLayouts: []*wgpu.BindGroupLayout{bgl}})
-	if err != nil {
-		bgl.Release()
-		sm.Release()
-		return nil, fmt.Errorf("gpu: kernel %s: pipeline layout: %w", name, err)
-	}
-	cp, err := d.dev.CreateComputePipeline(&wgpu.ComputePipelineDescriptor{Label: name, Layout: pl, Module: sm, EntryPoint: "main"})
-	if err != nil {
-		pl.Release()
-		bgl.Release()
-		sm.Release()
-		return nil, fmt.Errorf("gpu: kernel %s: pipeline: %w", name, err)
-	}
-	d.counters.PipelinesCreated++
-	return &kernel{name: name, shader: sm, bgl: bgl, layout: pl, pipeline: cp, nStorage: len(bind)}, nil
-}
-
-// bindKey identifies a bind group: the kernel, its storage buffers and the
-// parameter slot.
-type bindKey struct {
-	k    *kernel
-	bufs [maxStorage]*wgpu.Buffer
-	slot int32
-}
-
-// maxBindGroups bounds the bind group cache; past it the cache is emptied
-// (after a wait) and refilled by the ops that follow.
-const maxBindGroups = 1 << 14
-
-// bindGroup returns the cached bind group for k over bufs with the
-// parameter block in slot, creating it on first use.
-func (d *Device) bindGroup(k *kernel, bufs []*wgpu.Buffer, slot int) (*wgpu.BindGroup, error) {
-	if len(bufs) != k.nStorage {
-		panic(fmt.Sprintf("gpu: kernel %s takes %d buffers, got %d", k.name, k.nStorage, len(bufs)))
-	}
-	key := bindKey{k: k, slot: int32(slot)}
-	copy(key.bufs[:], bufs)
-	if g, ok := d.groups[key]; ok {
-		return g, nil
-	}
-	if len(d.groups) >= maxBindGroups {
-		if err := d.flushLocked(true); err != nil {
-			return nil, err
-		}
-		for kk, g := range d.groups {
-			g.Release()
-			delete(d.groups, kk)
-		}
-	}
-	entries := make([]wgpu.BindGroupEntry, 0, len(bufs)+1)
-	for i, b := range bufs {
-		entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(i), Buffer: b, Size: b.Size()})
-	}
-	entries = append(entries, wgpu.BindGroupEntry{
-		Binding: uint32(len(bufs)), Buffer: d.params.buf,
-		Offset: uint64(slot) * d.params.slotBytes, Size: d.params.slotBytes,
-	})
-	g, err := d.dev.CreateBindGroup(&wgpu.BindGroupDescriptor{Label: k.name, Layout: k.bgl, Entries: entries})
-	if err != nil {
-		return nil, fmt.Errorf("gpu: kernel %s: bind group: %w", k.name, err)
-	}
-	d.counters.BindGroupsCreated++
-	d.groups[key] = g
-	return g, nil
 }

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // LayerNorm queues the row-wise layer normalisation of the rows×cols x
@@ -44,7 +43,7 @@ func (d *Device) LayerNorm(y, mean, rstd, x, gamma, beta *Buffer, rows, cols int
 	}
 	var p params
 	p.int(rows).int(cols).f32(eps).int(0)
-	return d.rowDispatch(k, &p, []*wgpu.Buffer{x.buf, gamma.buf, beta.buf, y.buf, mean.buf, rstd.buf}, rows)
+	return d.rowDispatch(k, &p, []*devBuf{x.buf, gamma.buf, beta.buf, y.buf, mean.buf, rstd.buf}, rows)
 }
 
 // LayerNormBackward queues the gradients of LayerNorm from dy, the input x
@@ -94,7 +93,7 @@ func (d *Device) LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma *
 	}
 	var p params
 	p.int(rows).int(cols).f32(0).int(0)
-	if err := d.rowDispatch(k, &p, []*wgpu.Buffer{dy.buf, x.buf, mean.buf, rstd.buf, gamma.buf, dx.buf}, rows); err != nil {
+	if err := d.rowDispatch(k, &p, []*devBuf{dy.buf, x.buf, mean.buf, rstd.buf, gamma.buf, dx.buf}, rows); err != nil {
 		return err
 	}
 
@@ -118,7 +117,7 @@ func (d *Device) LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma *
 	}
 	var pc params
 	pc.int(rows).int(cols).f32(0).int(chunk)
-	if err := d.dispatch(kc, &pc, []*wgpu.Buffer{dy.buf, x.buf, mean.buf, rstd.buf, part.buf}, (cols+63)/64, nChunks, 1); err != nil {
+	if err := d.dispatch(kc, &pc, []*devBuf{dy.buf, x.buf, mean.buf, rstd.buf, part.buf}, (cols+63)/64, nChunks, 1); err != nil {
 		return err
 	}
 	ks, err := d.kernel(rowKey{File: "layernorm.wgsl", Mode: "colsum"}, func() kernelSpec {
@@ -130,5 +129,5 @@ func (d *Device) LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma *
 	}
 	var ps params
 	ps.int(nChunks).int(cols).f32(0).int(0)
-	return d.dispatch(ks, &ps, []*wgpu.Buffer{part.buf, dgamma.buf, dbeta.buf}, (cols+63)/64, 1, 1)
+	return d.dispatch(ks, &ps, []*devBuf{part.buf, dgamma.buf, dbeta.buf}, (cols+63)/64, 1, 1)
 }

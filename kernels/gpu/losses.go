@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // stStateBytes is the workgroup memory per invocation of the online
@@ -41,7 +40,7 @@ func (d *Device) SoftCrossEntropy(loss, t, s *Buffer, rows, cols int, temp float
 		return err
 	}
 	p := tempParams(rows, units, temp)
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{t.buf, s.buf, loss.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{t.buf, s.buf, loss.buf}, rows)
 }
 
 // SoftCrossEntropyBackward queues the gradient of SoftCrossEntropy with
@@ -72,7 +71,7 @@ func (d *Device) SoftCrossEntropyBackward(ds, dloss, t, s *Buffer, rows, cols in
 		return err
 	}
 	p := tempParams(rows, units, temp)
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{t.buf, s.buf, dloss.buf, ds.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{t.buf, s.buf, dloss.buf, ds.buf}, rows)
 }
 
 // tempParams is the parameter block of the tempered-softmax row kernels:

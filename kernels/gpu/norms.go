@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // rkVariant is the template data and pipeline cache key of the
@@ -72,7 +71,7 @@ func (d *Device) rkKernel(file, mode string, cols, stateBytes int, bind []access
 
 // rkDispatch launches a row kernel over rows workgroups (folded into two
 // grid dimensions) with the given parameter block.
-func (d *Device) rkDispatch(k *kernel, p *params, bufs []*wgpu.Buffer, rows int) error {
+func (d *Device) rkDispatch(k *kernel, p *params, bufs []*devBuf, rows int) error {
 	x, y := d.grid2D(rows)
 	return d.dispatch(k, p, bufs, x, y, 1)
 }
@@ -128,7 +127,7 @@ func (d *Device) l2NormalizeLocked(y, norm, x *Buffer, rows, cols int, eps float
 	}
 	var p params
 	p.int(rows).int(units).f32(eps)
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{x.buf, y.buf, norm.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{x.buf, y.buf, norm.buf}, rows)
 }
 
 // L2NormalizeBackward queues the gradient of L2Normalize from the output
@@ -161,7 +160,7 @@ func (d *Device) L2NormalizeBackward(dx, dy, y, norm *Buffer, rows, cols int, ep
 	}
 	var p params
 	p.int(rows).int(units).f32(eps)
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{dy.buf, y.buf, norm.buf, dx.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{dy.buf, y.buf, norm.buf, dx.buf}, rows)
 }
 
 // WeightNorm queues the weight of a weight-normalised layer
@@ -193,7 +192,7 @@ func (d *Device) WeightNorm(w, norm, g, v *Buffer, rows, cols int) error {
 	}
 	var p params
 	p.int(rows).int(units).f32(0)
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{v.buf, g.buf, w.buf, norm.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{v.buf, g.buf, w.buf, norm.buf}, rows)
 }
 
 // WeightNormBackward queues the gradients of WeightNorm from the weight
@@ -231,5 +230,5 @@ func (d *Device) WeightNormBackward(dg, dv, dw, g, v, norm *Buffer, rows, cols i
 	}
 	var p params
 	p.int(rows).int(units).f32(0)
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{dw.buf, g.buf, v.buf, norm.buf, dg.buf, dv.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{dw.buf, g.buf, v.buf, norm.buf, dg.buf, dv.buf}, rows)
 }

@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // optimKey is the variant key and template data of optim.wgsl.
@@ -83,7 +82,7 @@ func (d *Device) AdamW(p, g, m, v *Buffer, h kernels.AdamWHyper) error {
 	pr.int(units).bool(sc.lerpLow).f32(sc.decay).f32(sc.stepSize).f32(sc.bc2Sqrt).f32(sc.eps)
 	pr.f32(sc.w).f32(sc.omw).f32(sc.beta2).f32(sc.omb2)
 	x, y := d.grid2D((units + 255) / 256)
-	return d.dispatch(k, &pr, []*wgpu.Buffer{p.buf, g.buf, m.buf, v.buf}, x, y, 1)
+	return d.dispatch(k, &pr, []*devBuf{p.buf, g.buf, m.buf, v.buf}, x, y, 1)
 }
 
 // AdamWParam is one tensor of a multi-tensor AdamW step: the span
@@ -124,7 +123,7 @@ const multiBlock = 1024
 // AdamWMulti interns no new parameter blocks from step to step.
 func (d *Device) AdamWMulti(list []AdamWParam) error {
 	const op = "gpu.AdamWMulti"
-	type quad struct{ p, g, m, v *wgpu.Buffer }
+	type quad struct{ p, g, m, v *devBuf }
 	var order []quad
 	groups := map[quad][]int{}
 	for i, e := range list {
@@ -195,7 +194,7 @@ func (d *Device) AdamWMulti(list []AdamWParam) error {
 		var pr params
 		pr.int(l.lo).int(l.hi).int(l.blocks)
 		x, y := d.grid2D(l.blocks)
-		if err := d.dispatch(k, &pr, []*wgpu.Buffer{l.q.p, l.q.g, l.q.m, l.q.v, tb.buf}, x, y, 1); err != nil {
+		if err := d.dispatch(k, &pr, []*devBuf{l.q.p, l.q.g, l.q.m, l.q.v, tb.buf}, x, y, 1); err != nil {
 			return err
 		}
 	}
@@ -217,7 +216,7 @@ type EMAParam struct {
 // Teacher and Student must differ.
 func (d *Device) EMAMulti(list []EMAParam, momentum float64) error {
 	const op = "gpu.EMAMulti"
-	type pair struct{ t, s *wgpu.Buffer }
+	type pair struct{ t, s *devBuf }
 	var order []pair
 	groups := map[pair][]int{}
 	for i, e := range list {
@@ -278,7 +277,7 @@ func (d *Device) EMAMulti(list []EMAParam, momentum float64) error {
 		var pr params
 		pr.int(l.lo).int(l.hi).int(l.blocks).f32(momentum).f32(1 - momentum)
 		x, y := d.grid2D(l.blocks)
-		if err := d.dispatch(k, &pr, []*wgpu.Buffer{l.q.t, l.q.s, tb.buf}, x, y, 1); err != nil {
+		if err := d.dispatch(k, &pr, []*devBuf{l.q.t, l.q.s, tb.buf}, x, y, 1); err != nil {
 			return err
 		}
 	}

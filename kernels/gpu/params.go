@@ -59,14 +59,14 @@ type paramArena struct {
 
 const paramSlots = 4096
 
-func (a *paramArena) init(d *Device) error {
+func (a *paramArena) init(e *wgpuExec) error {
 	a.slotBytes = 256
-	if al := uint64(d.limits.MinUniformBufferOffsetAlignment); al > a.slotBytes {
+	if al := uint64(e.d.limits.MinUniformBufferOffsetAlignment); al > a.slotBytes {
 		a.slotBytes = al
 	}
 	a.nSlots = paramSlots
 	size := a.slotBytes * uint64(a.nSlots)
-	buf, err := d.dev.CreateBuffer(&wgpu.BufferDescriptor{Label: "gocx-params", Size: size,
+	buf, err := e.dev.CreateBuffer(&wgpu.BufferDescriptor{Label: "gocx-params", Size: size,
 		Usage: wgpu.BufferUsageUniform | wgpu.BufferUsageCopyDst})
 	if err != nil {
 		return fmt.Errorf("gpu: creating the parameter arena: %w", err)
@@ -78,13 +78,13 @@ func (a *paramArena) init(d *Device) error {
 }
 
 // intern returns the slot holding p, assigning one if p is new.
-func (a *paramArena) intern(d *Device, p *params) (int, error) {
+func (a *paramArena) intern(e *wgpuExec, p *params) (int, error) {
 	if s, ok := a.slots[*p]; ok {
 		return s, nil
 	}
 	if len(a.slots) == a.nSlots {
 		// Every slot may be read by queued work: wait for it, then reuse.
-		if err := d.flushLocked(true); err != nil {
+		if err := e.d.flushLocked(true); err != nil {
 			return 0, err
 		}
 		clear(a.slots)
@@ -102,13 +102,13 @@ func (a *paramArena) intern(d *Device, p *params) (int, error) {
 }
 
 // upload queues the changed slots for the next submit.
-func (a *paramArena) upload(d *Device) error {
+func (a *paramArena) upload(e *wgpuExec) error {
 	if a.dirtyHi == a.dirtyLo {
 		return nil
 	}
 	lo, hi := uint64(a.dirtyLo)*a.slotBytes, uint64(a.dirtyHi)*a.slotBytes
 	a.dirtyLo, a.dirtyHi = 0, 0
-	if err := d.queue.WriteBuffer(a.buf, lo, a.host[lo:hi]); err != nil {
+	if err := e.queue.WriteBuffer(a.buf, lo, a.host[lo:hi]); err != nil {
 		return fmt.Errorf("gpu: writing kernel parameters: %w", err)
 	}
 	return nil

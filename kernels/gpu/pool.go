@@ -3,13 +3,7 @@ package gpu
 import (
 	"fmt"
 	"math/bits"
-
-	"github.com/gogpu/wgpu"
 )
-
-// storageUsage is the usage of every pooled buffer: bound as storage by the
-// kernels, and a copy source/destination for CopyBufferToBuffer users.
-const storageUsage = wgpu.BufferUsageStorage | wgpu.BufferUsageCopySrc | wgpu.BufferUsageCopyDst
 
 // minClassBytes is the smallest buffer the pool creates: one 256-byte
 // alignment unit, so any binding offset the kernels use stays aligned.
@@ -34,7 +28,7 @@ func sizeClass(n uint64) uint64 {
 // Vulkan buffers hold stale data: GPU-FACTS bug 1); Zero clears it.
 type Buffer struct {
 	dev      *Device
-	buf      *wgpu.Buffer
+	buf      *devBuf
 	n        int
 	bytes    uint64 // capacity: the size class
 	released bool
@@ -98,7 +92,7 @@ func (d *Device) Stats() Stats {
 	defer d.mu.Unlock()
 	s := d.counters
 	s.BytesIdle = int64(d.pool.idleBytes)
-	s.ParamSlots = int64(len(d.params.slots))
+	s.ParamSlots = int64(d.x.paramSlots())
 	return s
 }
 
@@ -144,12 +138,12 @@ func (d *Device) allocLocked(n int) (*Buffer, error) {
 		d.counters.Reuses++
 	} else {
 		var err error
-		buf, err = d.dev.CreateBuffer(&wgpu.BufferDescriptor{Label: "gocx", Size: class, Usage: storageUsage})
+		buf, err = d.x.newBuffer(class)
 		if err != nil && d.pool.idleBytes > 0 {
 			// Out of memory with idle buffers around: free them and retry.
 			d.flushLocked(true)
 			d.trimLocked()
-			buf, err = d.dev.CreateBuffer(&wgpu.BufferDescriptor{Label: "gocx", Size: class, Usage: storageUsage})
+			buf, err = d.x.newBuffer(class)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("gpu: Alloc(%d): creating a %d-byte buffer: %w", n, class, err)
@@ -176,23 +170,17 @@ func (d *Device) Trim() error {
 }
 
 func (d *Device) trimLocked() {
-	// Bind groups keep their buffers alive; drop them all (they are cheap
-	// to recreate) so destroyed buffers are not named by a cached group.
-	for k, g := range d.groups {
-		g.Release()
-		delete(d.groups, k)
-	}
-	d.pool.releaseAll()
-	d.staging.releaseAll()
+	d.x.forgetBuffers()
+	d.pool.releaseAll(d.x)
 }
 
 // bufferPool keeps idle buffers by size class.
 type bufferPool struct {
-	free      map[uint64][]*wgpu.Buffer
+	free      map[uint64][]*devBuf
 	idleBytes uint64
 }
 
-func (p *bufferPool) get(class uint64) *wgpu.Buffer {
+func (p *bufferPool) get(class uint64) *devBuf {
 	l := p.free[class]
 	if len(l) == 0 {
 		return nil
@@ -203,18 +191,19 @@ func (p *bufferPool) get(class uint64) *wgpu.Buffer {
 	return b
 }
 
-func (p *bufferPool) put(b *wgpu.Buffer, class uint64) {
+func (p *bufferPool) put(b *devBuf, class uint64) {
 	if p.free == nil {
-		p.free = map[uint64][]*wgpu.Buffer{}
+		p.free = map[uint64][]*devBuf{}
 	}
 	p.free[class] = append(p.free[class], b)
 	p.idleBytes += class
 }
 
-func (p *bufferPool) releaseAll() {
+// releaseAll destroys every idle buffer through x.
+func (p *bufferPool) releaseAll(x executor) {
 	for c, l := range p.free {
 		for _, b := range l {
-			b.Release()
+			x.freeBuffer(b)
 		}
 		delete(p.free, c)
 	}

@@ -1,10 +1,6 @@
 package gpu
 
-import (
-	"fmt"
-
-	"github.com/gogpu/wgpu"
-)
+import "fmt"
 
 type probeKey struct{ file string }
 
@@ -33,7 +29,7 @@ func (d *Device) runProbe(file string, groups int) (out []float32, err error) {
 	d.mu.Lock()
 	var p params
 	p.u32(0)
-	err = d.dispatch(k, &p, []*wgpu.Buffer{buf.buf}, groups, 1, 1)
+	err = d.dispatch(k, &p, []*devBuf{buf.buf}, groups, 1, 1)
 	d.mu.Unlock()
 	if err != nil {
 		return nil, err

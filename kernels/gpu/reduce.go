@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // The column reductions (SumRows, MulSumRows, MaskedSumRows, SumAxis,
@@ -131,7 +130,7 @@ func (d *Device) reduce(j reduceJob) error {
 	if splits > 1 {
 		out, scale = scratch, 1
 	}
-	bufs := []*wgpu.Buffer{j.x.buf}
+	bufs := []*devBuf{j.x.buf}
 	if j.y != nil {
 		bufs = append(bufs, j.y.buf)
 	}
@@ -146,10 +145,10 @@ func (d *Device) reduce(j reduceJob) error {
 		return nil
 	}
 	k2 := newReduceKey(j.inner, false, false, false)
-	return d.reduceLaunch(k2, []*wgpu.Buffer{scratch.buf, j.dst.buf}, j.outer, splits, splits, j.inner, 1, splits, nCB, j.scale)
+	return d.reduceLaunch(k2, []*devBuf{scratch.buf, j.dst.buf}, j.outer, splits, splits, j.inner, 1, splits, nCB, j.scale)
 }
 
-func (d *Device) reduceLaunch(key reduceKey, bufs []*wgpu.Buffer, outer, n, nFull, inner, splits, chunk, nCB int, scale float64) error {
+func (d *Device) reduceLaunch(key reduceKey, bufs []*devBuf, outer, n, nFull, inner, splits, chunk, nCB int, scale float64) error {
 	k, err := d.kernel(key, key.spec)
 	if err != nil {
 		return err
@@ -180,7 +179,7 @@ func (d *Device) scatterCSR(dst, src, idx *Buffer, nU, cols int) error {
 	var p params
 	p.int(nU).int(0).int(cols).int(1).int(0).int(nCB).int(0).int(total).f32(1).int(nU + 1).int(2*nU + 1)
 	x, y := d.grid2D(total)
-	return d.dispatch(k, &p, []*wgpu.Buffer{src.buf, idx.buf, dst.buf}, x, y, 1)
+	return d.dispatch(k, &p, []*devBuf{src.buf, idx.buf, dst.buf}, x, y, 1)
 }
 
 // SumRows queues dst[c] = Σ_r x[r,c] for a rows×cols x (len(dst) = cols),

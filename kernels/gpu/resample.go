@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // resampleKey is the variant key and template data of resample.wgsl.
@@ -114,5 +113,5 @@ func (d *Device) resamplePass(out, in, w *Buffer, trans bool, a, j, k, c int) er
 	var p params
 	p.int(n).int(j).int(k).int(cu)
 	x, y := d.grid2D((n + 255) / 256)
-	return d.dispatch(kr, &p, []*wgpu.Buffer{in.buf, w.buf, out.buf}, x, y, 1)
+	return d.dispatch(kr, &p, []*devBuf{in.buf, w.buf, out.buf}, x, y, 1)
 }

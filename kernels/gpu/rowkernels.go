@@ -1,9 +1,5 @@
 package gpu
 
-import (
-	"github.com/gogpu/wgpu"
-)
-
 // rowVariant is the template data and cache key of the one-workgroup-per-row
 // kernels of softmax.wgsl and layernorm.wgsl (the reduction pattern of
 // common.wgsl): the file, the operation within it, the workgroup size W,
@@ -49,7 +45,7 @@ func (d *Device) rowKernel(file, mode string, cols int, ops []string, bind []acc
 
 // rowDispatch launches one workgroup per row, folded into two grid
 // dimensions.
-func (d *Device) rowDispatch(k *kernel, p *params, bufs []*wgpu.Buffer, rows int) error {
+func (d *Device) rowDispatch(k *kernel, p *params, bufs []*devBuf, rows int) error {
 	x, y := d.grid2D(rows)
 	return d.dispatch(k, p, bufs, x, y, 1)
 }

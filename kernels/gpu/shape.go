@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // shapeKey is the variant key and template data of shape.wgsl.
@@ -106,7 +105,7 @@ func (d *Device) Permute(dst, src *Buffer, shape, perm []int) error {
 		dstStride[a] = s
 		s *= dims[pm[a]]
 	}
-	bufs := []*wgpu.Buffer{src.buf, dst.buf}
+	bufs := []*devBuf{src.buf, dst.buf}
 	if pm[r-1] == r-1 {
 		// The innermost run stays innermost: walk dst, read runs of src.
 		vec4 := dims[r-1]%4 == 0
@@ -284,7 +283,7 @@ func (d *Device) GatherRows(dst, src *Buffer, idx []int32, cols int) error {
 	var p params
 	p.int(units).int(cu)
 	x, y := d.grid2D((units + 255) / 256)
-	return d.dispatch(k, &p, []*wgpu.Buffer{src.buf, ib.buf, dst.buf}, x, y, 1)
+	return d.dispatch(k, &p, []*devBuf{src.buf, ib.buf, dst.buf}, x, y, 1)
 }
 
 // ScatterAddRows queues dst[idx[i],:] += src[i,:] (src is len(idx)×cols;
@@ -406,7 +405,7 @@ func (d *Device) patch(inverse bool, dst, src *Buffer, b, c, h, w, p int) error 
 	var pr params
 	pr.int(n).int(c).int(h).int(w).int(p).int(h / p).int(w / p)
 	x, y := d.grid2D((n + 255) / 256)
-	return d.dispatch(k, &pr, []*wgpu.Buffer{src.buf, dst.buf}, x, y, 1)
+	return d.dispatch(k, &pr, []*devBuf{src.buf, dst.buf}, x, y, 1)
 }
 
 // CopyAxis queues, with dst viewed as (outer, dstN, inner) and src as
@@ -452,5 +451,5 @@ func (d *Device) CopyAxis(dst *Buffer, dstN, dstOff int, src *Buffer, srcN, srcO
 	var p params
 	p.int(n).int(run).int(ds).int(db).int(ss).int(sb)
 	x, y := d.grid2D((n + 255) / 256)
-	return d.dispatch(k, &p, []*wgpu.Buffer{src.buf, dst.buf}, x, y, 1)
+	return d.dispatch(k, &p, []*devBuf{src.buf, dst.buf}, x, y, 1)
 }

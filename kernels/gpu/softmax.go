@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // Softmax queues y = softmax(x) over each row of a rows×cols matrix:
@@ -54,7 +53,7 @@ func (d *Device) softmaxFwd(op, mode string, y, x *Buffer, rows, cols int) error
 	}
 	var p params
 	p.int(rows).int(cols)
-	return d.rowDispatch(k, &p, []*wgpu.Buffer{x.buf, y.buf}, rows)
+	return d.rowDispatch(k, &p, []*devBuf{x.buf, y.buf}, rows)
 }
 
 func (d *Device) softmaxBwd(op, mode string, dx, y, dy *Buffer, rows, cols int) error {
@@ -77,7 +76,7 @@ func (d *Device) softmaxBwd(op, mode string, dx, y, dy *Buffer, rows, cols int) 
 	}
 	var p params
 	p.int(rows).int(cols)
-	return d.rowDispatch(k, &p, []*wgpu.Buffer{y.buf, dy.buf, dx.buf}, rows)
+	return d.rowDispatch(k, &p, []*devBuf{y.buf, dy.buf, dx.buf}, rows)
 }
 
 // mustDiffer panics when an output buffer is also bound as an input: a

@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/gocx/gocx/kernels"
-	"github.com/gogpu/wgpu"
 )
 
 // sslKernel returns the ssl.wgsl kernel for mode with an explicit
@@ -61,7 +60,7 @@ func (d *Device) CenteredSoftmax(q, z, c *Buffer, rows, cols int, temp float64) 
 		return err
 	}
 	p := tempParams(rows, units, temp)
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{z.buf, c.buf, q.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{z.buf, c.buf, q.buf}, rows)
 }
 
 // skColGroup is the workgroup size of the Sinkhorn-Knopp column kernels
@@ -154,14 +153,14 @@ func (d *Device) SinkhornKnopp(q, z *Buffer, rows, cols int, temp float64, iters
 	if err != nil {
 		return err
 	}
-	if err := d.dispatch(k, &p, []*wgpu.Buffer{z.buf, part.buf}, groups, 1, 1); err != nil {
+	if err := d.dispatch(k, &p, []*devBuf{z.buf, part.buf}, groups, 1, 1); err != nil {
 		return err
 	}
 	k, err = d.sslKernel("skexp", vec4, skColGroup, []access{readOnly, readOnly, readWrite, readWrite})
 	if err != nil {
 		return err
 	}
-	if err := d.dispatch(k, &p, []*wgpu.Buffer{z.buf, part.buf, q.buf, colpart.buf}, colBlocks, chunks, 1); err != nil {
+	if err := d.dispatch(k, &p, []*devBuf{z.buf, part.buf, q.buf, colpart.buf}, colBlocks, chunks, 1); err != nil {
 		return err
 	}
 	colSum := func() error {
@@ -170,7 +169,7 @@ func (d *Device) SinkhornKnopp(q, z *Buffer, rows, cols int, temp float64, iters
 			return err
 		}
 		x, y := d.grid2D(colBlocks)
-		return d.dispatch(k, &p, []*wgpu.Buffer{colpart.buf, colsum.buf}, x, y, 1)
+		return d.dispatch(k, &p, []*devBuf{colpart.buf, colsum.buf}, x, y, 1)
 	}
 	if iters == 0 {
 		if err := colSum(); err != nil {
@@ -180,14 +179,14 @@ func (d *Device) SinkhornKnopp(q, z *Buffer, rows, cols int, temp float64, iters
 		if err != nil {
 			return err
 		}
-		if err := d.dispatch(k, &p, []*wgpu.Buffer{colsum.buf, total.buf}, 1, 1, 1); err != nil {
+		if err := d.dispatch(k, &p, []*devBuf{colsum.buf, total.buf}, 1, 1, 1); err != nil {
 			return err
 		}
 		k, _, err = d.rkKernel("ssl.wgsl", "skscale", cols, 4, []access{readOnly, readWrite})
 		if err != nil {
 			return err
 		}
-		return d.rkDispatch(k, &p, []*wgpu.Buffer{total.buf, q.buf}, rows)
+		return d.rkDispatch(k, &p, []*devBuf{total.buf, q.buf}, rows)
 	}
 	for it := range iters {
 		if it > 0 {
@@ -195,7 +194,7 @@ func (d *Device) SinkhornKnopp(q, z *Buffer, rows, cols int, temp float64, iters
 			if err != nil {
 				return err
 			}
-			if err := d.dispatch(k, &p, []*wgpu.Buffer{q.buf, colpart.buf}, colBlocks, chunks, 1); err != nil {
+			if err := d.dispatch(k, &p, []*devBuf{q.buf, colpart.buf}, colBlocks, chunks, 1); err != nil {
 				return err
 			}
 		}
@@ -208,7 +207,7 @@ func (d *Device) SinkhornKnopp(q, z *Buffer, rows, cols int, temp float64, iters
 		}
 		pr := base
 		pr.bool(it == iters-1)
-		if err := d.rkDispatch(k, &pr, []*wgpu.Buffer{colsum.buf, q.buf}, rows); err != nil {
+		if err := d.rkDispatch(k, &pr, []*devBuf{colsum.buf, q.buf}, rows); err != nil {
 			return err
 		}
 	}
@@ -278,14 +277,14 @@ func (d *Device) koleoRows(loss, y, sim, nn, term *Buffer, rows, cols int) error
 	}
 	var p params
 	p.int(rows).int(units).f32(0)
-	if err := d.rkDispatch(k, &p, []*wgpu.Buffer{sim.buf, y.buf, nn.buf, term.buf}, rows); err != nil {
+	if err := d.rkDispatch(k, &p, []*devBuf{sim.buf, y.buf, nn.buf, term.buf}, rows); err != nil {
 		return err
 	}
 	k, err = d.sslKernel("kosum", false, d.flatGroupSize(), []access{readOnly, readWrite})
 	if err != nil {
 		return err
 	}
-	return d.dispatch(k, &p, []*wgpu.Buffer{term.buf, loss.buf}, 1, 1, 1)
+	return d.dispatch(k, &p, []*devBuf{term.buf, loss.buf}, 1, 1, 1)
 }
 
 // KoLeoBackward queues dx, the gradient of KoLeo with respect to x, for
@@ -339,12 +338,12 @@ func (d *Device) KoLeoBackward(dx *Buffer, dloss float64, x *Buffer, nn []int32,
 		return err
 	}
 	p.int(rows).int(units).f32(dloss)
-	if err := d.rkDispatch(k, &p, []*wgpu.Buffer{y.buf, nnBuf.buf, g.buf}, rows); err != nil {
+	if err := d.rkDispatch(k, &p, []*devBuf{y.buf, nnBuf.buf, g.buf}, rows); err != nil {
 		return err
 	}
 	k, _, err = d.rkKernel("ssl.wgsl", "kodx", cols, 4, []access{readOnly, readOnly, readOnly, readOnly, readWrite})
 	if err != nil {
 		return err
 	}
-	return d.rkDispatch(k, &p, []*wgpu.Buffer{y.buf, norm.buf, nnBuf.buf, g.buf, dx.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{y.buf, norm.buf, nnBuf.buf, g.buf, dx.buf}, rows)
 }
