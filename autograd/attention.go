@@ -15,7 +15,7 @@ import "github.com/gocx/gocx/tensor"
 //
 // (the fused backward uses rowsum(dP⊙P) = rowsum(dO⊙O)).
 func (tp *Tape) Attention(q, k, v *Var, scale float64) *Var {
-	if tensor.HasFusedAttention(q.Value.Device()) {
+	if tensor.HasFusedAttention(q.Value.Device(), q.Value.Dim(-1)) {
 		return tp.FlashAttention(q, k, v, scale)
 	}
 	return tp.AttentionUnfused(q, k, v, scale)

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/gocx/gocx/kernels"
 )
@@ -53,8 +54,14 @@ func sameShape(a, b *Tensor) bool {
 }
 
 // HasFusedAttention reports whether dev runs FlashAttention (the fused
-// kernel that never stores the BH×SQ×SK probabilities).
-func HasFusedAttention(dev Device) bool { return dev.backend().fusedAttention() }
+// kernel that never stores the BH×SQ×SK probabilities) for head width hd.
+// The environment variable GOCX_ATTENTION=unfused turns it off everywhere
+// (for benchmarks and for bisecting a numerical difference).
+func HasFusedAttention(dev Device, hd int) bool {
+	return !unfusedAttention && dev.backend().fusedAttention(hd)
+}
+
+var unfusedAttention = os.Getenv("GOCX_ATTENTION") == "unfused"
 
 // FlashAttention returns softmax(q·kᵀ·scale)·v like Attention, computed
 // blockwise with an online softmax, and the per-row log-sum-exp of the

@@ -62,10 +62,10 @@ type backend interface {
 	bceWithLogitsBackward(dx, dloss, x, y, w *storage)
 	softDice(dice, p, t *storage, rows, cols int, eps float64)
 	softDiceBackward(dp, ddice, p, t *storage, rows, cols int, eps float64)
-	// fusedAttention reports whether the device has the fused (flash)
-	// attention kernels; flashAttention and flashAttentionBackward are only
-	// called when it does.
-	fusedAttention() bool
+	// fusedAttention reports whether the device has fused (flash)
+	// attention kernels for head width hd; flashAttention and
+	// flashAttentionBackward are only called when it does.
+	fusedAttention(hd int) bool
 	flashAttention(p kernels.Attention, out, lse, q, k, v *storage)
 	flashAttentionBackward(p kernels.Attention, dq, dk, dv, dout, q, k, v, out, lse *storage)
 }

@@ -150,7 +150,7 @@ func (cpuBackend) softDice(dice, p, t *storage, rows, cols int, eps float64) {
 func (cpuBackend) softDiceBackward(dp, ddice, p, t *storage, rows, cols int, eps float64) {
 	cpu.SoftDiceBackward(dp.cpu, ddice.cpu, p.cpu, t.cpu, rows, cols, eps)
 }
-func (cpuBackend) fusedAttention() bool { return true }
+func (cpuBackend) fusedAttention(hd int) bool { return true }
 func (cpuBackend) flashAttention(p kernels.Attention, out, lse, q, k, v *storage) {
 	cpu.FlashAttention(p, out.cpu, lse.cpu, q.cpu, k.cpu, v.cpu)
 }

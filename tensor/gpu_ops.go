@@ -158,10 +158,11 @@ func (b gpuBackend) softDiceBackward(dp, ddice, p, t *storage, rows, cols int, e
 	b.fail("tensor.SoftDiceBackward", b.g.dev.SoftDiceBackward(buf(dp), buf(ddice), buf(p), buf(t), rows, cols, eps))
 }
 
-func (b gpuBackend) fusedAttention() bool { return false }
+func (b gpuBackend) fusedAttention(hd int) bool { return b.g.dev.FlashSupported(hd) }
 func (b gpuBackend) flashAttention(p kernels.Attention, out, lse, q, k, v *storage) {
-	panic("tensor: the GPU device has no fused attention kernel yet")
+	b.fail("tensor.FlashAttention", b.g.dev.FlashAttention(p, buf(out), buf(lse), buf(q), buf(k), buf(v)))
 }
 func (b gpuBackend) flashAttentionBackward(p kernels.Attention, dq, dk, dv, dout, q, k, v, out, lse *storage) {
-	panic("tensor: the GPU device has no fused attention kernel yet")
+	b.fail("tensor.FlashAttentionBackward", b.g.dev.FlashAttentionBackward(p, buf(dq), buf(dk), buf(dv), buf(dout),
+		buf(q), buf(k), buf(v), buf(out), buf(lse)))
 }

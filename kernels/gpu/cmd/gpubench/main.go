@@ -12,6 +12,7 @@
 //	gpubench              # everything at full size
 //	gpubench -tiles       # also every GEMM tile variant for every shape
 //	gpubench -small       # tiny sizes, to try it on lavapipe
+//	gpubench -attn        # only fused vs unfused attention (and every flash tile)
 package main
 
 import (
@@ -35,6 +36,7 @@ var (
 	small    = flag.Bool("small", false, "tiny sizes (for a CPU adapter such as lavapipe)")
 	backend  = flag.String("backend", "", "adapter backend: vulkan, metal, dx12 or software (default: the first hardware one)")
 	skipRows = flag.Bool("norows", false, "skip the row-kernel and copy measurements")
+	attn     = flag.Bool("attn", false, "only compare fused with unfused attention at the ViT-S shapes (see attn.go)")
 )
 
 func main() {
@@ -60,6 +62,9 @@ func run() error {
 	}
 	defer d.Close()
 	fmt.Printf("\nopened:\n%s\n", d.Describe())
+	if *attn {
+		return attnBench(d)
+	}
 
 	sq, tok := []int{1024, 2048, 4096}, 64*261
 	checkN := 4096
