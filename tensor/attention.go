@@ -54,14 +54,18 @@ func sameShape(a, b *Tensor) bool {
 }
 
 // HasFusedAttention reports whether dev runs FlashAttention (the fused
-// kernel that never stores the BH×SQ×SK probabilities) for head width hd.
-// The environment variable GOCX_ATTENTION=unfused turns it off everywhere
-// (for benchmarks and for bisecting a numerical difference).
+// kernel that never stores the BH×SQ×SK probabilities) for head width hd:
+// on the CPU always (it is faster there), on a GPU only with
+// GOCX_ATTENTION=fused (it is slower there, so far). GOCX_ATTENTION=unfused
+// turns it off everywhere (for benchmarks and bisecting a difference).
 func HasFusedAttention(dev Device, hd int) bool {
 	return !unfusedAttention && dev.backend().fusedAttention(hd)
 }
 
-var unfusedAttention = os.Getenv("GOCX_ATTENTION") == "unfused"
+var (
+	unfusedAttention = os.Getenv("GOCX_ATTENTION") == "unfused"
+	fusedOnGPU       = os.Getenv("GOCX_ATTENTION") == "fused"
+)
 
 // FlashAttention returns softmax(q·kᵀ·scale)·v like Attention, computed
 // blockwise with an online softmax, and the per-row log-sum-exp of the

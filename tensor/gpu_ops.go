@@ -158,7 +158,12 @@ func (b gpuBackend) softDiceBackward(dp, ddice, p, t *storage, rows, cols int, e
 	b.fail("tensor.SoftDiceBackward", b.g.dev.SoftDiceBackward(buf(dp), buf(ddice), buf(p), buf(t), rows, cols, eps))
 }
 
-func (b gpuBackend) fusedAttention(hd int) bool { return b.g.dev.FlashSupported(hd) }
+// fusedAttention is off on the GPU unless GOCX_ATTENTION=fused: on an H200
+// the WGSL flash kernels ran forward+backward 3-4× slower than the unfused
+// GEMM + softmax path (bench/RESULTS.md), which is within 1.2× of PyTorch's
+// SDPA; they stay available, tested, for devices and sizes where memory
+// for the BH×SQ×SK probabilities is the limit.
+func (b gpuBackend) fusedAttention(hd int) bool { return fusedOnGPU && b.g.dev.FlashSupported(hd) }
 func (b gpuBackend) flashAttention(p kernels.Attention, out, lse, q, k, v *storage) {
 	b.fail("tensor.FlashAttention", b.g.dev.FlashAttention(p, buf(out), buf(lse), buf(q), buf(k), buf(v)))
 }

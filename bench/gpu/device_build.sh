@@ -8,10 +8,11 @@ rm -rf .device .devpack && mkdir -p .device/gpu .device/bin .devpack
 F='-ldflags=-s -w'
 CGO_ENABLED=0 go build "$F" -o .device/gpu/gpubench ./kernels/gpu/cmd/gpubench
 CGO_ENABLED=0 go test -c "$F" -o .device/gpu/gpu.test ./kernels/gpu
-for p in tensor autograd cxformer cxformer/pretrain; do
+for p in autograd cxformer; do
 	CGO_ENABLED=0 go test -c "$F" -o ".device/bin/$(basename $p).test" "./$p"
 done
 CGO_ENABLED=0 go build "$F" -o .device/bin/vitbench ./bench/cmd/vitbench
+CGO_ENABLED=0 go build "$F" -o .device/bin/sslbench ./bench/cmd/sslbench
 cp -r ../shared/golden .device/golden
 tar czf .devpack/d.tgz .device
 ls -l .devpack
