@@ -33,8 +33,8 @@ func Defaults(quick bool) Config {
 		PretrainPool: 3000, PretrainSteps: 800, Batch: 16, LocalCrops: 6,
 		ProbeImages: 4000, SegImages: 300, ProbeEpochs: 30, SegEpochs: 30, Bootstrap: 500}
 	if quick {
-		c.PretrainPool, c.PretrainSteps, c.Batch, c.LocalCrops = 800, 150, 8, 4
-		c.ProbeImages, c.SegImages, c.ProbeEpochs, c.SegEpochs, c.Bootstrap = 600, 120, 20, 20, 200
+		c.PretrainPool, c.PretrainSteps, c.Batch, c.LocalCrops = 1500, 300, 16, 4
+		c.ProbeImages, c.SegImages, c.ProbeEpochs, c.SegEpochs, c.Bootstrap = 2000, 120, 20, 20, 200
 	}
 	return c
 }
