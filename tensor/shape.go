@@ -3,22 +3,17 @@ package tensor
 import (
 	"fmt"
 	"slices"
+
+	"github.com/gocx/gocx/kernels"
 )
 
 // Permute returns x with its axes reordered: axis i of the result is axis
 // perm[i] of x. It writes a new contiguous tensor.
 func Permute(x *Tensor, perm ...int) *Tensor {
 	const op = "tensor.Permute"
-	if len(perm) != x.Rank() {
-		panic(fmt.Sprintf("%s: perm %v for shape %s", op, perm, ShapeString(x.shape)))
-	}
-	seen := make([]bool, len(perm))
+	kernels.CheckPermutation(op, x.shape, perm)
 	out := make([]int, len(perm))
 	for i, p := range perm {
-		if p < 0 || p >= len(perm) || seen[p] {
-			panic(fmt.Sprintf("%s: %v is not a permutation of %d axes", op, perm, len(perm)))
-		}
-		seen[p] = true
 		out[i] = x.shape[p]
 	}
 	y := newTensor(op, x.st.dev, out)

@@ -19,23 +19,7 @@ import (
 // src; rows are split over goroutines.
 func Permute(dst, src []float32, shape, perm []int) {
 	const op = "cpu.Permute"
-	if len(perm) != len(shape) {
-		panic(fmt.Sprintf("%s: len(perm)=%d but len(shape)=%d (shape %v, perm %v)", op, len(perm), len(shape), shape, perm))
-	}
-	seen := make([]bool, len(perm))
-	for _, a := range perm {
-		if a < 0 || a >= len(perm) || seen[a] {
-			panic(fmt.Sprintf("%s: perm %v is not a permutation of 0..%d", op, perm, len(perm)-1))
-		}
-		seen[a] = true
-	}
-	n := 1
-	for _, s := range shape {
-		if s < 0 {
-			panic(fmt.Sprintf("%s: negative size in shape %v", op, shape))
-		}
-		n *= s
-	}
+	n := kernels.CheckPermutation(op, shape, perm)
 	kernels.CheckLen(op, "src", len(src), n)
 	kernels.CheckLen(op, "dst", len(dst), n)
 	rank := len(shape)
@@ -87,35 +71,13 @@ func Permute(dst, src []float32, shape, perm []int) {
 	})
 }
 
-// checkGather validates GatherRows / ScatterAddRows operands: the table has
-// whole rows of cols, the per-index side has len(idx) rows, and every
-// index names a row of the table.
-func checkGather(op, tableName string, table int, rowsName string, rows int, idx []int32, cols int) {
-	if cols < 0 {
-		panic(fmt.Sprintf("%s: negative cols=%d", op, cols))
-	}
-	kernels.CheckRows(op, rowsName, rows, len(idx), cols)
-	if cols == 0 {
-		return
-	}
-	if table%cols != 0 {
-		panic(fmt.Sprintf("%s: len(%s)=%d is not a multiple of cols=%d", op, tableName, table, cols))
-	}
-	n := table / cols
-	for i, r := range idx {
-		if r < 0 || int(r) >= n {
-			panic(fmt.Sprintf("%s: idx[%d]=%d out of range [0,%d) of %s", op, i, r, n, tableName))
-		}
-	}
-}
-
 // GatherRows copies the rows of src selected by idx (an embedding lookup):
 //
 //	dst[i,:] = src[idx[i],:]   (dst is len(idx)×cols).
 //
 // Backward: ScatterAddRows of the gradient into a zeroed dsrc.
 func GatherRows(dst, src []float32, idx []int32, cols int) {
-	checkGather("cpu.GatherRows", "src", len(src), "dst", len(dst), idx, cols)
+	kernels.CheckGather("cpu.GatherRows", "src", len(src), "dst", len(dst), idx, cols)
 	parallelFor(len(idx), rowChunk(cols), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r := int(idx[i])
@@ -133,7 +95,7 @@ func GatherRows(dst, src []float32, idx []int32, cols int) {
 // and the order (hence the result) does not depend on threading. Its
 // backward is GatherRows.
 func ScatterAddRows(dst, src []float32, idx []int32, cols int) {
-	checkGather("cpu.ScatterAddRows", "dst", len(dst), "src", len(src), idx, cols)
+	kernels.CheckGather("cpu.ScatterAddRows", "dst", len(dst), "src", len(src), idx, cols)
 	minCols := max(64, 16384/max(1, len(idx)))
 	parallelFor(cols, minCols, func(lo, hi int) {
 		for i, r := range idx {

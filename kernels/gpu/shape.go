@@ -59,23 +59,7 @@ func (d *Device) Permute(dst, src *Buffer, shape, perm []int) error {
 	const op = "gpu.Permute"
 	d.checkBuffer(op, "dst", dst)
 	d.checkBuffer(op, "src", src)
-	if len(perm) != len(shape) {
-		panic(fmt.Sprintf("%s: len(perm)=%d but len(shape)=%d (shape %v, perm %v)", op, len(perm), len(shape), shape, perm))
-	}
-	seen := make([]bool, len(perm))
-	for _, a := range perm {
-		if a < 0 || a >= len(perm) || seen[a] {
-			panic(fmt.Sprintf("%s: perm %v is not a permutation of 0..%d", op, perm, len(perm)-1))
-		}
-		seen[a] = true
-	}
-	n := 1
-	for _, s := range shape {
-		if s < 0 {
-			panic(fmt.Sprintf("%s: negative size in shape %v", op, shape))
-		}
-		n *= s
-	}
+	n := kernels.CheckPermutation(op, shape, perm)
 	kernels.CheckLen(op, "src", src.n, n)
 	kernels.CheckLen(op, "dst", dst.n, n)
 	d.checkDistinct(op, dst, src)
@@ -226,27 +210,6 @@ func mergeAxes(shape, perm []int) (dims, pm []int) {
 	return dims, pm
 }
 
-// checkGather validates GatherRows / ScatterAddRows operands and returns
-// the number of rows of the table.
-func checkGather(op, tableName string, table int, rowsName string, rows int, idx []int32, cols int) {
-	if cols < 0 {
-		panic(fmt.Sprintf("%s: negative cols=%d", op, cols))
-	}
-	kernels.CheckRows(op, rowsName, rows, len(idx), cols)
-	if cols == 0 {
-		return
-	}
-	if table%cols != 0 {
-		panic(fmt.Sprintf("%s: len(%s)=%d is not a multiple of cols=%d", op, tableName, table, cols))
-	}
-	n := table / cols
-	for i, r := range idx {
-		if r < 0 || int(r) >= n {
-			panic(fmt.Sprintf("%s: idx[%d]=%d out of range [0,%d) of %s", op, i, r, n, tableName))
-		}
-	}
-}
-
 // GatherRows queues dst[i,:] = src[idx[i],:] (an embedding lookup; dst is
 // len(idx)×cols). idx is a host slice, uploaded per call. dst and src must
 // be different buffers.
@@ -256,7 +219,7 @@ func (d *Device) GatherRows(dst, src *Buffer, idx []int32, cols int) error {
 	const op = "gpu.GatherRows"
 	d.checkBuffer(op, "dst", dst)
 	d.checkBuffer(op, "src", src)
-	checkGather(op, "src", src.n, "dst", dst.n, idx, cols)
+	kernels.CheckGather(op, "src", src.n, "dst", dst.n, idx, cols)
 	d.checkDistinct(op, dst, src)
 	if dst.n == 0 {
 		return nil
@@ -299,7 +262,7 @@ func (d *Device) ScatterAddRows(dst, src *Buffer, idx []int32, cols int) error {
 	const op = "gpu.ScatterAddRows"
 	d.checkBuffer(op, "dst", dst)
 	d.checkBuffer(op, "src", src)
-	checkGather(op, "dst", dst.n, "src", src.n, idx, cols)
+	kernels.CheckGather(op, "dst", dst.n, "src", src.n, idx, cols)
 	d.checkDistinct(op, dst, src)
 	if len(idx) == 0 || cols == 0 {
 		return nil

@@ -17,21 +17,7 @@ import (
 // once; dst and src must not overlap.
 func Permute[T Float](dst, src []T, shape, perm []int) {
 	const op = "ref.Permute"
-	if len(perm) != len(shape) {
-		panic(fmt.Sprintf("%s: len(perm)=%d but len(shape)=%d (shape %v, perm %v)", op, len(perm), len(shape), shape, perm))
-	}
-	seen := make([]bool, len(perm))
-	for _, a := range perm {
-		if a < 0 || a >= len(perm) || seen[a] {
-			panic(fmt.Sprintf("%s: perm %v is not a permutation of 0..%d", op, perm, len(perm)-1))
-		}
-		seen[a] = true
-	}
-	checkSizes(op, "shape", shape...)
-	n := 1
-	for _, s := range shape {
-		n *= s
-	}
+	n := kernels.CheckPermutation(op, shape, perm)
 	kernels.CheckLen(op, "src", len(src), n)
 	kernels.CheckLen(op, "dst", len(dst), n)
 	if n == 0 {
@@ -62,26 +48,6 @@ func Permute[T Float](dst, src []T, shape, perm []int) {
 	}
 }
 
-// checkGather validates the operands of GatherRows and ScatterAddRows:
-// table has whole rows of cols, rows (the per-index side) has len(idx)
-// rows, and every index names a row of table.
-func checkGather(op, tableName string, table int, rowsName string, rows int, idx []int32, cols int) {
-	checkSizes(op, "cols", cols)
-	kernels.CheckRows(op, rowsName, rows, len(idx), cols)
-	if cols == 0 {
-		return
-	}
-	if table%cols != 0 {
-		panic(fmt.Sprintf("%s: len(%s)=%d is not a multiple of cols=%d", op, tableName, table, cols))
-	}
-	n := table / cols
-	for i, r := range idx {
-		if r < 0 || int(r) >= n {
-			panic(fmt.Sprintf("%s: idx[%d]=%d out of range [0,%d) of %s", op, i, r, n, tableName))
-		}
-	}
-}
-
 // GatherRows copies rows of src selected by idx (an embedding lookup):
 //
 //	dst[i,:] = src[idx[i],:]   (dst is len(idx)×cols).
@@ -89,7 +55,7 @@ func checkGather(op, tableName string, table int, rowsName string, rows int, idx
 // Backward: dsrc = ScatterAddRows(ddst) into a zeroed dsrc.
 func GatherRows[T Float](dst, src []T, idx []int32, cols int) {
 	const op = "ref.GatherRows"
-	checkGather(op, "src", len(src), "dst", len(dst), idx, cols)
+	kernels.CheckGather(op, "src", len(src), "dst", len(dst), idx, cols)
 	for i, r := range idx {
 		copy(dst[i*cols:(i+1)*cols], src[int(r)*cols:(int(r)+1)*cols])
 	}
@@ -104,7 +70,7 @@ func GatherRows[T Float](dst, src []T, idx []int32, cols int) {
 // GatherRows; being linear, its own backward is GatherRows.
 func ScatterAddRows[T Float](dst, src []T, idx []int32, cols int) {
 	const op = "ref.ScatterAddRows"
-	checkGather(op, "dst", len(dst), "src", len(src), idx, cols)
+	kernels.CheckGather(op, "dst", len(dst), "src", len(src), idx, cols)
 	acc := make([]float64, len(dst))
 	touched := make([]bool, len(dst))
 	for i, r := range idx {
