@@ -18,4 +18,10 @@
 // GPU storage is pooled by the device: Release returns a tensor's buffer
 // for reuse, which is what lets a training step reach a steady state with
 // no new GPU allocations.
+//
+// An Arena packs many tensors into one buffer at aligned offsets: each of
+// its views is an ordinary tensor, while AdamWArena, EMAArena and
+// SumSquaresRanges reach every view at once (one dispatch on a GPU), and
+// ClipControl turns gradient norms into the clip coefficients and skip flag
+// of a training step that never reads the device back in its middle.
 package tensor

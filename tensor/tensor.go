@@ -19,6 +19,9 @@ type storage struct {
 	cpu  []float32 // CPU device
 	gpu  any       // GPU device: the device's buffer handle
 	refs atomic.Int32
+	// parent is set for a view of an arena (arena.go): the arena's
+	// storage, on which the view holds one reference.
+	parent *storage
 }
 
 // numel is the number of elements of a shape; it panics on a negative
@@ -247,12 +250,7 @@ func (t *Tensor) Release() {
 	}
 	st := t.st
 	t.st = nil
-	switch r := st.refs.Add(-1); {
-	case r == 0:
-		st.dev.backend().free(st)
-	case r < 0:
-		panic("tensor.Release: storage released twice")
-	}
+	releaseStorage(st)
 }
 
 // Released reports whether Release has been called on t.

@@ -25,6 +25,13 @@ func AdamW(p, g, m, v []float32, h kernels.AdamWHyper) {
 	kernels.CheckLen(op, "g", len(g), len(p))
 	kernels.CheckLen(op, "m", len(m), len(p))
 	kernels.CheckLen(op, "v", len(v), len(p))
+	adamWScaled(op, p, g, m, v, h, 1)
+}
+
+// adamWScaled is AdamW with the gradient multiplied by c in float32
+// (g_eff = g·c, exact when c = 1, so AdamW and AdamWMultiCtrl share these
+// very instructions and agree bit for bit).
+func adamWScaled(op string, p, g, m, v []float32, h kernels.AdamWHyper, c float32) {
 	if h.Step < 1 {
 		panic(fmt.Sprintf("%s: Step=%d, want ≥ 1 (the step number after incrementing)", op, h.Step))
 	}
@@ -39,7 +46,7 @@ func AdamW(p, g, m, v []float32, h kernels.AdamWHyper) {
 	parallelFor(len(p), elemChunk, func(lo, hi int) {
 		pp, gg, mm, vv := p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
 		for i := range pp {
-			gi, mi := gg[i], mm[i]
+			gi, mi := gg[i]*c, mm[i]
 			if lerpLow {
 				mi += w32 * (gi - mi)
 			} else {

@@ -60,8 +60,15 @@ type program interface{ release() }
 // devBuf is one device allocation as the executor in use represents it.
 // The pool hands out the same *devBuf for the same allocation, so the
 // pointer identifies a buffer in caches (the WebGPU bind groups).
+//
+// A view (Buffer.View) is a devBuf of its own naming its parent's
+// allocation with a byte offset: executors bind it as the range
+// [off, off+bytes) and add off in their transfers. Views are never pooled
+// or freed.
 type devBuf struct {
 	wg    *wgpu.Buffer // WebGPU executor
 	gl    uint32       // OpenGL executor: the buffer object's name
-	bytes uint64       // size
+	bytes uint64       // size (a view: the size of its binding)
+	off   uint64       // a view: byte offset of its binding; 0 otherwise
+	view  bool
 }

@@ -47,12 +47,12 @@ type glCmd struct {
 	kind   glCmdKind
 	prog   uint32
 	nbuf   int
-	bufs   [maxStorage]uint32
-	param  int // byte offset of the parameter block in params
+	bufs   [maxStorage]*devBuf // views are bound as ranges
+	param  int                 // byte offset of the parameter block in params
 	x, y   uint32
 	z      uint32
-	dst    uint32 // glUpload: destination buffer
-	lo, hi int    // glUpload: its bytes in uploads
+	dst    *devBuf // glUpload: destination buffer (a view: at its offset)
+	lo, hi int     // glUpload: its bytes in uploads
 }
 
 // glProgram is a linked compute program.

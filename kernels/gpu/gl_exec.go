@@ -87,9 +87,7 @@ func (e *glExec) freeBuffer(b *devBuf) {
 func (e *glExec) dispatch(k *kernel, p *params, bufs []*devBuf, x, y, z int) error {
 	c := glCmd{kind: glDispatch, prog: k.prog.(*glProgram).id, nbuf: len(bufs),
 		param: len(e.params), x: uint32(x), y: uint32(y), z: uint32(z)}
-	for i, b := range bufs {
-		c.bufs[i] = b.gl
-	}
+	copy(c.bufs[:], bufs)
 	e.params = slices.Grow(e.params, e.slotBytes)[:c.param+e.slotBytes]
 	clear(e.params[c.param:])
 	copy(e.params[c.param:], unsafe.Slice((*byte)(unsafe.Pointer(&p.w[0])), p.n*4))
@@ -101,7 +99,7 @@ func (e *glExec) dispatch(k *kernel, p *params, bufs []*devBuf, x, y, z int) err
 func (e *glExec) upload(dst *devBuf, src []byte) error {
 	lo := len(e.uploads)
 	e.uploads = append(e.uploads, src...)
-	e.cmds = append(e.cmds, glCmd{kind: glUpload, dst: dst.gl, lo: lo, hi: len(e.uploads)})
+	e.cmds = append(e.cmds, glCmd{kind: glUpload, dst: dst, lo: lo, hi: len(e.uploads)})
 	return nil
 }
 
@@ -147,15 +145,19 @@ func (e *glExec) exec(cmds []glCmd, params, uploads []byte) error {
 				gl.UseProgram(c.prog)
 				cur = c.prog
 			}
-			for j := 0; j < c.nbuf; j++ {
-				gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(j), c.bufs[j])
+			for j, b := range c.bufs[:c.nbuf] {
+				if b.view {
+					gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(j), b.gl, int(b.off), int(b.bytes))
+				} else {
+					gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(j), b.gl)
+				}
 			}
 			gl.BindBufferRange(gl.UNIFORM_BUFFER, uint32(c.nbuf), e.paramBuf, c.param, e.slotBytes)
 			gl.DispatchCompute(c.x, c.y, c.z)
 			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)
 		case glUpload:
-			gl.BindBuffer(gl.COPY_WRITE_BUFFER, c.dst)
-			gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, c.hi-c.lo, unsafe.Pointer(&uploads[c.lo]))
+			gl.BindBuffer(gl.COPY_WRITE_BUFFER, c.dst.gl)
+			gl.BufferSubData(gl.COPY_WRITE_BUFFER, int(c.dst.off), c.hi-c.lo, unsafe.Pointer(&uploads[c.lo]))
 		}
 	}
 	return glErr(fmt.Sprintf("in a batch of %d commands", len(cmds)))
@@ -183,7 +185,7 @@ func (e *glExec) download(dst []byte, src *devBuf) error {
 	e.d.queued = 0
 	err := e.run(func() error {
 		gl.BindBuffer(gl.COPY_READ_BUFFER, src.gl)
-		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, len(dst), unsafe.Pointer(&dst[0]))
+		gl.GetBufferSubData(gl.COPY_READ_BUFFER, int(src.off), len(dst), unsafe.Pointer(&dst[0]))
 		return glErr("reading a buffer back")
 	})
 	e.d.counters.Waits++
@@ -196,7 +198,7 @@ func (e *glExec) copyTransfer(dst, src *devBuf, n uint64) error {
 	err := e.run(func() error {
 		gl.BindBuffer(gl.COPY_READ_BUFFER, src.gl)
 		gl.BindBuffer(gl.COPY_WRITE_BUFFER, dst.gl)
-		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, 0, int(n))
+		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, int(src.off), int(dst.off), int(n))
 		gl.MemoryBarrier(gl.ALL_BARRIER_BITS)
 		gl.Finish()
 		return glErr("copying a buffer")

@@ -12,6 +12,7 @@ import (
 type optimKey struct {
 	Kind  string // adamw or ema
 	Multi bool
+	Ctrl  bool // guarded by a control vector (AdamWMultiCtrl, EMAMultiCtrl)
 	T     string
 }
 
@@ -89,11 +90,18 @@ func (d *Device) AdamW(p, g, m, v *Buffer, h kernels.AdamWHyper) error {
 // [Off, Off+N) of the buffers P, G, M and V (parameters, gradient, first
 // and second moments; one layout, so the same span in each), with its own
 // hyper-parameters (the lr, weight decay and step count of its group).
+// Scale is the index in the control vector of its gradient multiplier
+// (AdamWMultiCtrl; AdamWMulti ignores it).
 type AdamWParam struct {
 	P, G, M, V *Buffer
 	Off, N     int
 	Hyper      kernels.AdamWHyper
+	Scale      int
 }
+
+// adamSegWords is the size of one AdamW segment-table entry in 4-byte
+// words (the Seg struct of optim.wgsl).
+const adamSegWords = 13
 
 // multiBlock is the number of elements one workgroup of the multi-tensor
 // kernels updates (256 invocations × 4).
@@ -108,11 +116,14 @@ const multiBlock = 1024
 // parameters, gradients and moments into four flat arenas (each tensor a
 // span at one offset) updates all of them in a single dispatch: the host
 // uploads a segment table (per span: its first workgroup, offset, length
-// and float32 step scalars, 48 bytes) and each workgroup of 1024 elements
+// float32 step scalars and multiplier index, 52 bytes) and each workgroup of 1024 elements
 // finds its span by a binary search over the table. Entries with their own
 // buffers (an unpacked optimiser) still work: each quadruple is one
-// dispatch over its spans. Spans within a quadruple must not overlap, and
-// the four buffers of an entry must be different.
+// dispatch over its spans. Entries whose four buffers are views (see View)
+// lying at one offset in their allocations count as spans of those
+// allocations, so views of the same four arenas share one dispatch too.
+// Spans within a quadruple must not overlap, and the four buffers of an
+// entry must not share memory.
 //
 // Per-entry hyper-parameters carry DINOv2's parameter groups (layer-wise
 // lr decay, no weight decay on norms and biases, the last-layer lr) and
@@ -122,8 +133,34 @@ const multiBlock = 1024
 // rather than in the uniform parameter block, a training loop calling
 // AdamWMulti interns no new parameter blocks from step to step.
 func (d *Device) AdamWMulti(list []AdamWParam) error {
-	const op = "gpu.AdamWMulti"
+	return d.adamWMulti("gpu.AdamWMulti", list, nil)
+}
+
+// AdamWMultiCtrl is AdamWMulti guarded by the control vector ctrl (see
+// SumSquaresSpans and ClipControl, which produce it on the device):
+//
+//	if ctrl[0] ≠ 0: nothing is written (the step is skipped)
+//	else each entry e steps with g_eff = g·ctrl[e.Scale] (a float32
+//	product; with ctrl[e.Scale] = 1 the result is AdamWMulti's bit for bit)
+//
+// so clipping and the non-finite guard of a training step need no read
+// back. It is the same packed-arena design, one dispatch per buffer
+// quadruple (ctrl is a sixth binding). Every Scale must be in
+// [1, ctrl.Len()). A nil ctrl is AdamWMulti.
+func (d *Device) AdamWMultiCtrl(list []AdamWParam, ctrl *Buffer) error {
+	const op = "gpu.AdamWMultiCtrl"
+	if ctrl != nil {
+		d.checkBuffer(op, "ctrl", ctrl)
+		for i, e := range list {
+			kernels.CheckScale(op, fmt.Sprintf("list[%d]", i), e.Scale, ctrl.n)
+		}
+	}
+	return d.adamWMulti(op, list, ctrl)
+}
+
+func (d *Device) adamWMulti(op string, list []AdamWParam, ctrl *Buffer) error {
 	type quad struct{ p, g, m, v *devBuf }
+	offs := make([]int, len(list))
 	var order []quad
 	groups := map[quad][]int{}
 	for i, e := range list {
@@ -143,7 +180,9 @@ func (d *Device) AdamWMulti(list []AdamWParam) error {
 		if e.N == 0 {
 			continue
 		}
-		q := quad{e.P.buf, e.G.buf, e.M.buf, e.V.buf}
+		bufs, off := unview(e.Off, e.P, e.G, e.M, e.V)
+		q := quad{bufs[0], bufs[1], bufs[2], bufs[3]}
+		offs[i] = off
 		if _, ok := groups[q]; !ok {
 			order = append(order, q)
 		}
@@ -157,17 +196,17 @@ func (d *Device) AdamWMulti(list []AdamWParam) error {
 	var launches []launch
 	for _, q := range order {
 		idx := groups[q]
-		checkNoOverlap(op, idx, func(i int) (int, int) { return list[i].Off, list[i].N })
-		l := launch{q: q, lo: len(table) / 12}
+		checkNoOverlap(op, idx, func(i int) (int, int) { return offs[i], list[i].N })
+		l := launch{q: q, lo: len(table) / adamSegWords}
 		for _, i := range idx {
 			e := list[i]
 			sc := newAdamScalars(op, e.Hyper)
-			table = append(table, uint32(l.blocks), uint32(e.Off), uint32(e.N), b2u(sc.lerpLow),
+			table = append(table, uint32(l.blocks), uint32(offs[i]), uint32(e.N), b2u(sc.lerpLow),
 				f2u(sc.decay), f2u(sc.stepSize), f2u(sc.bc2Sqrt), f2u(sc.eps),
-				f2u(sc.w), f2u(sc.omw), f2u(sc.beta2), f2u(sc.omb2))
+				f2u(sc.w), f2u(sc.omw), f2u(sc.beta2), f2u(sc.omb2), uint32(e.Scale))
 			l.blocks += (e.N + multiBlock - 1) / multiBlock
 		}
-		l.hi = len(table) / 12
+		l.hi = len(table) / adamSegWords
 		launches = append(launches, l)
 	}
 	if len(launches) == 0 {
@@ -183,9 +222,13 @@ func (d *Device) AdamWMulti(list []AdamWParam) error {
 	if d.closed {
 		return ErrClosed
 	}
-	key := optimKey{Kind: "adamw", Multi: true, T: "f32"}
+	key := optimKey{Kind: "adamw", Multi: true, Ctrl: ctrl != nil, T: "f32"}
+	bind := []access{readWrite, readOnly, readWrite, readWrite, readOnly}
+	if ctrl != nil {
+		bind = append(bind, readOnly)
+	}
 	k, err := d.kernel(key, func() kernelSpec {
-		return kernelSpec{file: "optim.wgsl", data: key, bind: []access{readWrite, readOnly, readWrite, readWrite, readOnly}}
+		return kernelSpec{file: "optim.wgsl", data: key, bind: bind}
 	})
 	if err != nil {
 		return err
@@ -194,7 +237,11 @@ func (d *Device) AdamWMulti(list []AdamWParam) error {
 		var pr params
 		pr.int(l.lo).int(l.hi).int(l.blocks)
 		x, y := d.grid2D(l.blocks)
-		if err := d.dispatch(k, &pr, []*devBuf{l.q.p, l.q.g, l.q.m, l.q.v, tb.buf}, x, y, 1); err != nil {
+		bufs := []*devBuf{l.q.p, l.q.g, l.q.m, l.q.v, tb.buf}
+		if ctrl != nil {
+			bufs = append(bufs, ctrl.buf)
+		}
+		if err := d.dispatch(k, &pr, bufs, x, y, 1); err != nil {
 			return err
 		}
 	}
@@ -215,8 +262,26 @@ type EMAParam struct {
 // each workgroup). Spans sharing a teacher buffer must not overlap, and
 // Teacher and Student must differ.
 func (d *Device) EMAMulti(list []EMAParam, momentum float64) error {
-	const op = "gpu.EMAMulti"
+	return d.emaMulti("gpu.EMAMulti", list, momentum, nil)
+}
+
+// EMAMultiCtrl is EMAMulti guarded by the control vector ctrl: when
+// ctrl[0] ≠ 0 nothing is written (the teacher does not move on a skipped
+// step). A nil ctrl is EMAMulti.
+func (d *Device) EMAMultiCtrl(list []EMAParam, momentum float64, ctrl *Buffer) error {
+	const op = "gpu.EMAMultiCtrl"
+	if ctrl != nil {
+		d.checkBuffer(op, "ctrl", ctrl)
+		if ctrl.n < 1 {
+			panic(fmt.Sprintf("%s: ctrl is empty, want at least the skip flag", op))
+		}
+	}
+	return d.emaMulti(op, list, momentum, ctrl)
+}
+
+func (d *Device) emaMulti(op string, list []EMAParam, momentum float64, ctrl *Buffer) error {
 	type pair struct{ t, s *devBuf }
+	offs := make([]int, len(list))
 	var order []pair
 	groups := map[pair][]int{}
 	for i, e := range list {
@@ -229,7 +294,9 @@ func (d *Device) EMAMulti(list []EMAParam, momentum float64) error {
 		if e.N == 0 {
 			continue
 		}
-		q := pair{e.Teacher.buf, e.Student.buf}
+		bufs, off := unview(e.Off, e.Teacher, e.Student)
+		q := pair{bufs[0], bufs[1]}
+		offs[i] = off
 		if _, ok := groups[q]; !ok {
 			order = append(order, q)
 		}
@@ -243,11 +310,11 @@ func (d *Device) EMAMulti(list []EMAParam, momentum float64) error {
 	var launches []launch
 	for _, q := range order {
 		idx := groups[q]
-		checkNoOverlap(op, idx, func(i int) (int, int) { return list[i].Off, list[i].N })
+		checkNoOverlap(op, idx, func(i int) (int, int) { return offs[i], list[i].N })
 		l := launch{q: q, lo: len(table) / 3}
 		for _, i := range idx {
 			e := list[i]
-			table = append(table, uint32(l.blocks), uint32(e.Off), uint32(e.N))
+			table = append(table, uint32(l.blocks), uint32(offs[i]), uint32(e.N))
 			l.blocks += (e.N + multiBlock - 1) / multiBlock
 		}
 		l.hi = len(table) / 3
@@ -266,9 +333,13 @@ func (d *Device) EMAMulti(list []EMAParam, momentum float64) error {
 	if d.closed {
 		return ErrClosed
 	}
-	key := optimKey{Kind: "ema", Multi: true, T: "f32"}
+	key := optimKey{Kind: "ema", Multi: true, Ctrl: ctrl != nil, T: "f32"}
+	bind := []access{readWrite, readOnly, readOnly}
+	if ctrl != nil {
+		bind = append(bind, readOnly)
+	}
 	k, err := d.kernel(key, func() kernelSpec {
-		return kernelSpec{file: "optim.wgsl", data: key, bind: []access{readWrite, readOnly, readOnly}}
+		return kernelSpec{file: "optim.wgsl", data: key, bind: bind}
 	})
 	if err != nil {
 		return err
@@ -277,11 +348,39 @@ func (d *Device) EMAMulti(list []EMAParam, momentum float64) error {
 		var pr params
 		pr.int(l.lo).int(l.hi).int(l.blocks).f32(momentum).f32(1 - momentum)
 		x, y := d.grid2D(l.blocks)
-		if err := d.dispatch(k, &pr, []*devBuf{l.q.t, l.q.s, tb.buf}, x, y, 1); err != nil {
+		bufs := []*devBuf{l.q.t, l.q.s, tb.buf}
+		if ctrl != nil {
+			bufs = append(bufs, ctrl.buf)
+		}
+		if err := d.dispatch(k, &pr, bufs, x, y, 1); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// unview returns what a multi-tensor launch binds for the span starting at
+// off of the buffers bs (views or whole buffers), and the span's offset
+// there: the allocations themselves when the buffers all lie at one offset
+// in theirs (so spans of views of the same arenas share a dispatch), else
+// the buffers as given.
+func unview(off int, bs ...*Buffer) ([]*devBuf, int) {
+	out := make([]*devBuf, len(bs))
+	same := true
+	for _, b := range bs[1:] {
+		same = same && b.off == bs[0].off
+	}
+	for i, b := range bs {
+		if same {
+			out[i] = b.alloc()
+		} else {
+			out[i] = b.buf
+		}
+	}
+	if same {
+		off += bs[0].off
+	}
+	return out, off
 }
 
 // uploadTable copies a host table of 32-bit words into a fresh pooled
@@ -327,12 +426,12 @@ func checkNoOverlap(op string, idx []int, span func(i int) (off, n int)) {
 	}
 }
 
-// checkAllDistinct panics when two of the buffers are the same.
+// checkAllDistinct panics when two of the buffers share memory.
 func checkAllDistinct(op string, names []string, bufs ...*Buffer) {
 	for i := range bufs {
 		for j := i + 1; j < len(bufs); j++ {
-			if bufs[i].buf == bufs[j].buf {
-				panic(fmt.Sprintf("%s: %s and %s are the same buffer", op, names[i], names[j]))
+			if bufs[i].overlaps(bufs[j]) {
+				panic(fmt.Sprintf("%s: %s and %s are the same buffer or overlapping views", op, names[i], names[j]))
 			}
 		}
 	}

@@ -13,6 +13,12 @@
 // owns the workgroups block0 … block0 + ⌈n/1024⌉ − 1 (1024 elements each,
 // four per invocation at stride 256). A workgroup finds its segment by a
 // binary search over block0 in [seg_lo, seg_hi).
+{{- if .Ctrl}}
+//
+// Guarded form: nothing is written when ctrl[0] ≠ 0 (the skip flag), and
+// segment s steps with the gradient g·ctrl[scale] (g itself when the
+// multiplier is 1, so the step is then the unguarded one bit for bit).
+{{- end}}
 
 struct Seg {
     block0: u32,
@@ -27,6 +33,7 @@ struct Seg {
     omw: f32,
     beta2: f32,
     omb2: f32,
+    scale: u32,
 }
 
 struct Params {
@@ -40,7 +47,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> m: array<f32>;
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;
 @group(0) @binding(4) var<storage, read> segs: array<Seg>;
+{{- if .Ctrl}}
+@group(0) @binding(5) var<storage, read> ctrl: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
+{{- else}}
 @group(0) @binding(5) var<uniform> P: Params;
+{{- end}}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
@@ -50,6 +62,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     if (wg >= P.total) {
         return;
     }
+{{- if .Ctrl}}
+    if (ctrl[0] != 0.0) {
+        return;
+    }
+{{- end}}
     var lo = P.seg_lo;
     var hi = P.seg_hi; // segs[lo].block0 ≤ wg < segs[hi].block0 (hi = end)
     while (hi - lo > 1u) {
@@ -62,11 +79,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     }
     let s = segs[lo];
     let base = (wg - s.block0) * 1024u;
+{{- if .Ctrl}}
+    let c = ctrl[s.scale];
+{{- end}}
     for (var r = 0u; r < 4u; r++) {
         let k = base + r * 256u + lid;
         if (k < s.n) {
             let i = s.off + k;
+{{- if .Ctrl}}
+            var gi = g[i];
+            if (c != 1.0) {
+                gi = gi * c;
+            }
+{{- else}}
             let gi = g[i];
+{{- end}}
             var mi = m[i];
             if (s.lerp_low != 0u) {
                 mi = mi + s.w * (gi - mi);
@@ -129,6 +156,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
 // b·student (a = m, b = 1 − m) over segments [off, off+n) of two buffers
 // with one layout; segment s owns workgroups block0 … (1024 elements each),
 // found by a binary search as in the AdamW kernel.
+{{- if .Ctrl}} Guarded: nothing is written
+// when ctrl[0] ≠ 0.
+{{- end}}
 
 struct Seg {
     block0: u32,
@@ -147,7 +177,12 @@ struct Params {
 @group(0) @binding(0) var<storage, read_write> teacher: array<f32>;
 @group(0) @binding(1) var<storage, read> student: array<f32>;
 @group(0) @binding(2) var<storage, read> segs: array<Seg>;
+{{- if .Ctrl}}
+@group(0) @binding(3) var<storage, read> ctrl: array<f32>;
+@group(0) @binding(4) var<uniform> P: Params;
+{{- else}}
 @group(0) @binding(3) var<uniform> P: Params;
+{{- end}}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
@@ -157,6 +192,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     if (wg >= P.total) {
         return;
     }
+{{- if .Ctrl}}
+    if (ctrl[0] != 0.0) {
+        return;
+    }
+{{- end}}
     var lo = P.seg_lo;
     var hi = P.seg_hi;
     while (hi - lo > 1u) {

@@ -32,6 +32,8 @@ type Buffer struct {
 	n        int
 	bytes    uint64 // capacity: the size class
 	released bool
+	base     *devBuf // a view (see View): the allocation it lives in; nil otherwise
+	off      int     // a view: its offset in elements in base
 }
 
 // Len is the number of 4-byte elements the buffer was allocated for.
@@ -43,7 +45,7 @@ func (b *Buffer) Device() *Device { return b.dev }
 // Release returns the buffer to its device's pool. Work already queued on
 // it stays valid: queued ops run in order, so a later op that reuses the
 // memory runs after them. Releasing twice panics (it would hand one buffer
-// to two owners).
+// to two owners). Releasing a view only marks the view released (see View).
 func (b *Buffer) Release() {
 	if b == nil {
 		return
@@ -54,6 +56,10 @@ func (b *Buffer) Release() {
 	d := b.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if b.base != nil {
+		b.released = true
+		return
+	}
 	d.releaseLocked(b)
 }
 

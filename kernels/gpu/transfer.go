@@ -127,15 +127,16 @@ func (d *Device) copyWords(dst *devBuf, dstOff int, src *devBuf, srcOff, n int) 
 }
 
 // Copy queues dst[dstOff:dstOff+n] = src[srcOff:srcOff+n]. dst and src must
-// be different buffers; out-of-range spans panic.
+// be different buffers (or views that do not overlap); out-of-range spans
+// panic.
 func (d *Device) Copy(dst *Buffer, dstOff int, src *Buffer, srcOff, n int) error {
 	d.checkBuffer("Copy", "dst", dst)
 	d.checkBuffer("Copy", "src", src)
 	if n < 0 || dstOff < 0 || srcOff < 0 || dstOff+n > dst.n || srcOff+n > src.n {
 		panic(fmt.Sprintf("gpu.Copy: span out of range: dst[%d:%d] of %d, src[%d:%d] of %d", dstOff, dstOff+n, dst.n, srcOff, srcOff+n, src.n))
 	}
-	if dst.buf == src.buf {
-		panic("gpu.Copy: dst and src are the same buffer")
+	if dst.overlaps(src) {
+		panic("gpu.Copy: dst and src are the same buffer or overlapping views")
 	}
 	if n == 0 {
 		return nil
@@ -188,8 +189,8 @@ func (d *Device) CopyTransfer(dst, src *Buffer, n int) error {
 	if n < 0 || n > dst.n || n > src.n {
 		panic(fmt.Sprintf("gpu.CopyTransfer: n=%d out of range (dst %d, src %d)", n, dst.n, src.n))
 	}
-	if dst.buf == src.buf {
-		panic("gpu.CopyTransfer: dst and src are the same buffer")
+	if dst.overlaps(src) {
+		panic("gpu.CopyTransfer: dst and src are the same buffer or overlapping views")
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

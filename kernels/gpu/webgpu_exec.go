@@ -95,7 +95,11 @@ func (e *wgpuExec) bindGroup(k *kernel, bufs []*devBuf, slot int) (*wgpu.BindGro
 	}
 	entries := make([]wgpu.BindGroupEntry, 0, len(bufs)+1)
 	for i, b := range bufs {
-		entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(i), Buffer: b.wg, Size: b.wg.Size()})
+		size := b.wg.Size()
+		if b.view {
+			size = b.bytes
+		}
+		entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(i), Buffer: b.wg, Offset: b.off, Size: size})
 	}
 	entries = append(entries, wgpu.BindGroupEntry{
 		Binding: uint32(len(bufs)), Buffer: e.params.buf,

@@ -3,6 +3,7 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/gogpu/wgpu"
 )
@@ -50,10 +51,12 @@ func (s *stagingPools) takeUpload(e *wgpuExec, class uint64) (*devBuf, error) {
 
 // recycleUploads maps the staging buffers of finished uploads again and
 // returns them to the pool. Called only after a wait, so mapping does not
-// block.
+// block. They go back last first, so that the pool (a stack) hands them out
+// in the order they were used: the same sequence of uploads then gets the
+// same staging buffers (and cached bind groups) every time.
 func (s *stagingPools) recycleUploads(e *wgpuExec, used []stagingBuf) error {
 	var first error
-	for _, u := range used {
+	for _, u := range slices.Backward(used) {
 		if err := e.mapNow(u.buf.wg, wgpu.MapModeWrite, u.class); err != nil {
 			u.buf.wg.Release()
 			if first == nil {
@@ -197,7 +200,7 @@ func (e *wgpuExec) copyTransfer(dst, src *devBuf, n uint64) error {
 	if err != nil {
 		return fmt.Errorf("gpu.CopyTransfer: %w", err)
 	}
-	enc.CopyBufferToBuffer(src.wg, 0, dst.wg, 0, n)
+	enc.CopyBufferToBuffer(src.wg, src.off, dst.wg, dst.off, n)
 	cb, err := enc.Finish()
 	if err != nil {
 		return fmt.Errorf("gpu.CopyTransfer: %w", err)
