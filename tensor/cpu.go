@@ -130,13 +130,11 @@ func (cpuBackend) centeredSoftmax(q, z, c *storage, rows, cols int, temp float64
 func (cpuBackend) sinkhornKnopp(q, z *storage, rows, cols int, temp float64, iters int) {
 	cpu.SinkhornKnopp(q.cpu, z.cpu, rows, cols, temp, iters)
 }
-func (cpuBackend) koLeo(loss, x *storage, rows, cols int) []int32 {
-	nn := make([]int32, rows)
-	cpu.KoLeo(loss.cpu, nn, x.cpu, rows, cols)
-	return nn
+func (cpuBackend) koLeo(loss, nn, x *storage, rows, cols int) {
+	cpu.KoLeo(loss.cpu, nn.cpu, x.cpu, rows, cols)
 }
-func (cpuBackend) koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols int) {
-	cpu.KoLeoBackward(dx.cpu, float64(dloss.cpu[0]), x.cpu, nn, rows, cols)
+func (cpuBackend) koLeoBackward(dx, dloss, x, nn *storage, rows, cols int) {
+	cpu.KoLeoBackward(dx.cpu, dloss.cpu, x.cpu, nn.cpu, rows, cols)
 }
 func (cpuBackend) bceWithLogits(loss, x, y, w *storage) {
 	cpu.BCEWithLogits(loss.cpu, x.cpu, y.cpu, w.cpu)

@@ -134,16 +134,14 @@ func (b gpuBackend) centeredSoftmax(q, z, c *storage, rows, cols int, temp float
 func (b gpuBackend) sinkhornKnopp(q, z *storage, rows, cols int, temp float64, iters int) {
 	b.fail("tensor.SinkhornKnopp", b.g.dev.SinkhornKnopp(buf(q), buf(z), rows, cols, temp, iters))
 }
-func (b gpuBackend) koLeo(loss, x *storage, rows, cols int) []int32 {
-	nn := make([]int32, rows)
-	b.fail("tensor.KoLeo", b.g.dev.KoLeo(buf(loss), nn, buf(x), rows, cols))
-	return nn
+func (b gpuBackend) koLeo(loss, nn, x *storage, rows, cols int) {
+	b.fail("tensor.KoLeo", b.g.dev.KoLeo(buf(loss), buf(nn), buf(x), rows, cols))
 }
-func (b gpuBackend) koLeoBackward(dx, dloss, x *storage, nn []int32, rows, cols int) {
-	// The scalar loss gradient is read back (one float; KoLeo runs on ≤ 64 rows).
-	var dl [1]float32
-	b.download(dl[:], dloss)
-	b.fail("tensor.KoLeoBackward", b.g.dev.KoLeoBackward(buf(dx), float64(dl[0]), buf(x), nn, rows, cols))
+func (b gpuBackend) koLeoBackward(dx, dloss, x, nn *storage, rows, cols int) {
+	b.fail("tensor.KoLeoBackward", b.g.dev.KoLeoBackward(buf(dx), buf(dloss), buf(x), buf(nn), rows, cols))
+}
+func (b gpuBackend) meanRowEntropy(dst, p *storage, rows, cols, maxRows int) {
+	b.fail("tensor.MeanRowEntropy", b.g.dev.MeanRowEntropy(buf(dst), buf(p), rows, cols, maxRows))
 }
 func (b gpuBackend) bceWithLogits(loss, x, y, w *storage) {
 	b.fail("tensor.BCEWithLogits", b.g.dev.BCEWithLogits(buf(loss), buf(x), buf(y), buf(w)))

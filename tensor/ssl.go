@@ -26,28 +26,34 @@ func SinkhornKnopp(z *Tensor, temp float64, iters int) *Tensor {
 }
 
 // KoLeo returns DINOv2's KoLeo loss of the rows of x (B, D) as a tensor of
-// shape (1) and each row's nearest neighbour (host indices, needed by the
-// backward). B must be at least 2.
-func KoLeo(x *Tensor) (loss *Tensor, nn []int32) {
+// shape (1), and each row's nearest neighbour as a tensor of shape (B) on
+// x's device holding the row indices as exact integers (float32 holds every
+// index below 2²⁴). Nothing is read back to the host: on a GPU the forward
+// and KoLeoBackward only queue work. B must be at least 2.
+func KoLeo(x *Tensor) (loss, nn *Tensor) {
+	const op = "tensor.KoLeo"
 	rows, cols := rowsCols(x)
 	if rows < 2 || x.Rank() != 2 {
-		panic(fmt.Sprintf("tensor.KoLeo: x %s must be (B, D) with B >= 2", ShapeString(x.shape)))
+		panic(fmt.Sprintf("%s: x %s must be (B, D) with B >= 2", op, ShapeString(x.shape)))
 	}
-	loss = newTensor("tensor.KoLeo", x.st.dev, []int{1})
-	nn = x.st.dev.backend().koLeo(loss.st, x.st, rows, cols)
+	loss = newTensor(op, x.st.dev, []int{1})
+	nn = newTensor(op, x.st.dev, []int{rows})
+	x.st.dev.backend().koLeo(loss.st, nn.st, x.st, rows, cols)
 	return loss, nn
 }
 
-// KoLeoBackward returns dx given the loss gradient (shape (1)).
-func KoLeoBackward(dloss, x *Tensor, nn []int32) *Tensor {
+// KoLeoBackward returns dx given the loss gradient dloss (one element) and
+// the neighbours nn that KoLeo returned with the loss; both are read on
+// the device. A neighbour value that is not a row index is a bug upstream:
+// the CPU kernel panics, the GPU kernel clamps it (it never reads out of
+// bounds).
+func KoLeoBackward(dloss, x, nn *Tensor) *Tensor {
 	const op = "tensor.KoLeoBackward"
-	be := sameDevice(op, dloss, x)
+	be := sameDevice(op, dloss, x, nn)
 	rows, cols := rowsCols(x)
 	mustNumel(op, "dloss", dloss, 1)
-	if len(nn) != rows {
-		panic(fmt.Sprintf("%s: %d neighbours for %d rows", op, len(nn), rows))
-	}
+	mustShape(op, "nn", nn, rows)
 	dx := like(op, x)
-	be.koLeoBackward(dx.st, dloss.st, x.st, nn, rows, cols)
+	be.koLeoBackward(dx.st, dloss.st, x.st, nn.st, rows, cols)
 	return dx
 }

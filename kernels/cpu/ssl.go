@@ -131,11 +131,13 @@ func scaleAll(x []float32, s float32) {
 
 // KoLeo computes DINOv2's Kozachenko-Leonenko regulariser on the rows of
 // x (B×D) (spec §3.6): rows L2-normalised (eps 1e-8), each row's nearest
-// neighbour by cosine (excluding itself, first index on ties), distance
-// d_i = ‖y_i − y_nn(i) + 1e-8‖, loss = −mean log(d_i + 1e-8). It writes
-// the loss to loss[0] and the neighbours to nn. The similarity matrix is
-// one Gemm; everything else is O(B·D). Backward: KoLeoBackward.
-func KoLeo(loss []float32, nn []int32, x []float32, rows, cols int) {
+// neighbour by cosine (excluding itself, first index on ties; itself when
+// B = 1), distance d_i = ‖y_i − y_nn(i) + 1e-8‖, loss = −mean log(d_i +
+// 1e-8). It writes the loss to loss[0] and the neighbour indices to nn as
+// exact integers in float32 (the tensor layer keeps them in a float tensor
+// on the device, like the GPU kernel). The similarity matrix is one Gemm;
+// everything else is O(B·D). Backward: KoLeoBackward.
+func KoLeo(loss, nn, x []float32, rows, cols int) {
 	kernels.CheckRows("cpu.KoLeo", "x", len(x), rows, cols)
 	kernels.CheckLen("cpu.KoLeo", "loss", len(loss), 1)
 	kernels.CheckLen("cpu.KoLeo", "nn", len(nn), rows)
@@ -150,30 +152,36 @@ func KoLeo(loss []float32, nn []int32, x []float32, rows, cols int) {
 				best, bj = v, j
 			}
 		}
-		nn[i] = int32(bj)
+		nn[i] = float32(bj)
 		s += math.Log(koleoDist(y, i, bj, cols, nil) + 1e-8)
 	}
 	loss[0] = float32(-s / float64(rows))
 }
 
-// KoLeoBackward returns dx for KoLeo given the scalar loss gradient dloss
-// and the forward's neighbours: with u_i = y_i − y_nn(i) + 1e-8 and
-// g_i = −dloss/(B·(d_i+1e-8)·d_i), dy_i += g_i·u_i, dy_nn(i) −= g_i·u_i,
-// then dx_i = (dy_i − y_i·(y_i·dy_i))/‖x_i‖ through the normalisation.
-func KoLeoBackward(dx []float32, dloss float64, x []float32, nn []int32, rows, cols int) {
-	kernels.CheckRows("cpu.KoLeoBackward", "x", len(x), rows, cols)
-	kernels.CheckLen("cpu.KoLeoBackward", "dx", len(dx), rows*cols)
-	kernels.CheckLen("cpu.KoLeoBackward", "nn", len(nn), rows)
+// KoLeoBackward returns dx for KoLeo given the loss gradient dloss (one
+// element) and the forward's neighbour indices nn: with
+// u_i = y_i − y_nn(i) + 1e-8 and g_i = −dloss/(B·(d_i+1e-8)·d_i),
+// dy_i += g_i·u_i, dy_nn(i) −= g_i·u_i, then
+// dx_i = (dy_i − y_i·(y_i·dy_i))/‖x_i‖ through the normalisation (dy_i/1e-8
+// when ‖x_i‖ ≤ 1e-8). An nn value that is not an integer in [0, B) is a bug
+// upstream and panics.
+func KoLeoBackward(dx, dloss, x, nn []float32, rows, cols int) {
+	const op = "cpu.KoLeoBackward"
+	kernels.CheckRows(op, "x", len(x), rows, cols)
+	kernels.CheckLen(op, "dx", len(dx), rows*cols)
+	kernels.CheckLen(op, "dloss", len(dloss), 1)
+	kernels.CheckLen(op, "nn", len(nn), rows)
+	idx := koleoIndices(op, nn, rows)
+	dl := float64(dloss[0])
 	y, norm := koleoNormalize(x, rows, cols)
 	dy := make([]float64, rows*cols)
 	u := make([]float64, cols)
-	for i := 0; i < rows; i++ {
-		j := int(nn[i])
+	for i, j := range idx {
 		d := koleoDist(y, i, j, cols, u)
 		if d == 0 {
 			continue
 		}
-		g := -dloss / (float64(rows) * (d + 1e-8) * d)
+		g := -dl / (float64(rows) * (d + 1e-8) * d)
 		for k, uk := range u {
 			dy[i*cols+k] += g * uk
 			dy[j*cols+k] -= g * uk
@@ -195,6 +203,20 @@ func KoLeoBackward(dx []float32, dloss float64, x []float32, nn []int32, rows, c
 			dx[i*cols+k] = float32((v - float64(yi[k])*dot) / norm[i])
 		}
 	}
+}
+
+// koleoIndices converts the neighbour indices stored as floats to ints,
+// panicking (naming op) on a value that is not an integer in [0, rows).
+func koleoIndices(op string, nn []float32, rows int) []int {
+	idx := make([]int, len(nn))
+	for i, v := range nn {
+		f := float64(v)
+		if !(f >= 0 && f < float64(rows)) || f != math.Trunc(f) {
+			panic(fmt.Sprintf("%s: nn[%d]=%v is not a row index in [0,%d)", op, i, f, rows))
+		}
+		idx[i] = int(f)
+	}
+	return idx
 }
 
 // koleoNormalize returns the rows of x divided by max(‖x‖, 1e-8) and the

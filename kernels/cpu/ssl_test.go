@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -50,21 +51,40 @@ func TestKoLeoMatchesRef(t *testing.T) {
 	for _, sh := range [][2]int{{2, 1}, {3, 7}, {13, 48}, {64, 384}} {
 		rows, cols := sh[0], sh[1]
 		x := randSlice(rng, rows*cols)
-		loss, nn := make([]float32, 1), make([]int32, rows)
+		loss, nn := make([]float32, 1), make([]float32, rows)
 		KoLeo(loss, nn, x, rows, cols)
-		wl, wnn := make([]float64, 1), make([]int32, rows)
+		wl, wnn := make([]float64, 1), make([]float64, rows)
 		ref.KoLeo(wl, wnn, to64(x), rows, cols)
 		checkRel(t, "KoLeo loss "+shapeName(rows, cols), loss, wl, 1e-5)
 		for i := range nn {
-			if nn[i] != wnn[i] {
-				t.Fatalf("%s: neighbour of %d is %d, ref %d", shapeName(rows, cols), i, nn[i], wnn[i])
+			if float64(nn[i]) != wnn[i] {
+				t.Fatalf("%s: neighbour of %d is %v, ref %v", shapeName(rows, cols), i, nn[i], wnn[i])
 			}
 		}
 		dx := make([]float32, rows*cols)
 		want := make([]float64, rows*cols)
-		KoLeoBackward(dx, 0.7, x, nn, rows, cols)
-		ref.KoLeoBackward(want, 0.7, to64(x), wnn, rows, cols)
+		KoLeoBackward(dx, []float32{0.7}, x, nn, rows, cols)
+		ref.KoLeoBackward(want, []float64{0.7}, to64(x), wnn, rows, cols)
 		checkRel(t, "KoLeoBackward "+shapeName(rows, cols), dx, want, 1e-5)
+	}
+}
+
+// A neighbour index that is not a row index is a bug upstream: the
+// backward panics naming the op and the index.
+func TestKoLeoBackwardRejectsBadIndex(t *testing.T) {
+	x := randSlice(newRNG(23), 3*4)
+	dx := make([]float32, len(x))
+	for _, bad := range []float32{-1, 3, 0.5, float32(math.NaN())} {
+		nn := []float32{1, bad, 0}
+		want := fmt.Sprintf("cpu.KoLeoBackward: nn[1]=%v is not a row index in [0,3)", float64(bad))
+		func() {
+			defer func() {
+				if r := recover(); r != want {
+					t.Errorf("nn %v: panic %v, want %q", nn, r, want)
+				}
+			}()
+			KoLeoBackward(dx, []float32{1}, x, nn, 3, 4)
+		}()
 	}
 }
 

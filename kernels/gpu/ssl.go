@@ -219,32 +219,33 @@ func (d *Device) SinkhornKnopp(q, z *Buffer, rows, cols int, temp float64, iters
 const koleoEps = 1e-8
 
 // KoLeo queues the Kozachenko-Leonenko regulariser of DINOv2 on the rows
-// of x (B×D) and returns the nearest-neighbour indices to the host
-// (ref.KoLeo):
+// of x (B×D) (ref.KoLeo):
 //
 //	y_i = x_i / max(‖x_i‖, 1e-8)
-//	nn(i) = argmax_{j≠i} y_i·y_j          (first index on ties)
+//	nn(i) = argmax_{j≠i} y_i·y_j          (first index on ties; i when B = 1)
 //	loss = −(1/B) Σ_i log(‖y_i − y_nn(i) + 1e-8‖ + 1e-8)
 //
-// loss (one element) stays on the device; nn (length B) is read back,
-// which waits for the queued work: KoLeo runs on B ≤ 64 class tokens per
-// step, so the small readback is cheap, and the autograd layer keeps nn for
-// KoLeoBackward. The similarities come from one Gemm (y·yᵀ), the argmax
-// and distance from one workgroup per row, the mean from one workgroup.
-// Near-ties in y·yᵀ may pick a different (equally near) neighbour than a
-// float64 computation.
-func (d *Device) KoLeo(loss *Buffer, nn []int32, x *Buffer, rows, cols int) error {
+// loss (one element) and nn (B elements, the neighbour indices as exact
+// integers in float32) stay on the device: nothing is read back, so a
+// training step does not wait here, and KoLeoBackward reads nn from its
+// buffer. The similarities come from one Gemm (y·yᵀ), the argmax and
+// distance from one workgroup per row, the mean from one workgroup (a
+// fixed-order sum). Near-ties in y·yᵀ may pick a different (equally near)
+// neighbour than a float64 computation. loss and nn must be distinct from
+// x and from each other.
+func (d *Device) KoLeo(loss, nn, x *Buffer, rows, cols int) error {
 	const op = "gpu.KoLeo"
-	d.checkBuffers(op, []string{"loss", "x"}, loss, x)
+	names := []string{"loss", "nn", "x"}
+	d.checkBuffers(op, names, loss, nn, x)
 	kernels.CheckRows(op, "x", x.n, rows, cols)
 	kernels.CheckLen(op, "loss", loss.n, 1)
-	kernels.CheckLen(op, "nn", len(nn), rows)
-	checkDistinct(op, []string{"loss", "x"}, loss, x)
+	kernels.CheckLen(op, "nn", nn.n, rows)
+	checkDistinct(op, names, loss, nn, x)
 	if rows == 0 {
 		return d.Fill(loss, float32(math.NaN())) // −0/0, as the reference
 	}
-	var bufs [5]*Buffer // y, norm, sim, nn, term
-	for i, n := range []int{rows * cols, rows, rows * rows, rows, rows} {
+	var bufs [4]*Buffer // y, norm, sim, term
+	for i, n := range []int{rows * cols, rows, rows * rows, rows} {
 		b, err := d.Alloc(n)
 		if err != nil {
 			return err
@@ -252,7 +253,7 @@ func (d *Device) KoLeo(loss *Buffer, nn []int32, x *Buffer, rows, cols int) erro
 		defer b.Release()
 		bufs[i] = b
 	}
-	y, norm, sim, nnBuf, term := bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]
+	y, norm, sim, term := bufs[0], bufs[1], bufs[2], bufs[3]
 	d.mu.Lock()
 	err := d.l2NormalizeLocked(y, norm, x, rows, cols, koleoEps)
 	d.mu.Unlock()
@@ -262,10 +263,7 @@ func (d *Device) KoLeo(loss *Buffer, nn []int32, x *Buffer, rows, cols int) erro
 	if err := d.Gemm(kernels.Gemm{M: rows, N: rows, K: cols, TransB: true, Alpha: 1}, y, y, sim); err != nil {
 		return err
 	}
-	if err := d.koleoRows(loss, y, sim, nnBuf, term, rows, cols); err != nil {
-		return err
-	}
-	return d.DownloadInt32(nn, nnBuf)
+	return d.koleoRows(loss, y, sim, nn, term, rows, cols)
 }
 
 func (d *Device) koleoRows(loss, y, sim, nn, term *Buffer, rows, cols int) error {
@@ -276,7 +274,7 @@ func (d *Device) koleoRows(loss, y, sim, nn, term *Buffer, rows, cols int) error
 		return err
 	}
 	var p params
-	p.int(rows).int(units).f32(0)
+	p.int(rows).int(units)
 	if err := d.rkDispatch(k, &p, []*devBuf{sim.buf, y.buf, nn.buf, term.buf}, rows); err != nil {
 		return err
 	}
@@ -288,34 +286,35 @@ func (d *Device) koleoRows(loss, y, sim, nn, term *Buffer, rows, cols int) error
 }
 
 // KoLeoBackward queues dx, the gradient of KoLeo with respect to x, for
-// the scalar loss gradient dloss and the neighbour indices of the forward
-// (ref.KoLeoBackward). With u_i = y_i − y_nn(i) + 1e-8, d_i = ‖u_i‖ and
+// the loss gradient dloss (one element) and the neighbour indices nn of
+// the forward (ref.KoLeoBackward), both read on the device: no upload, no
+// readback. With u_i = y_i − y_nn(i) + 1e-8, d_i = ‖u_i‖ and
 // g_i = −dloss / (B·(d_i + 1e-8)·d_i):
 //
 //	dy_j = g_j·u_j − Σ_{i: nn(i)=j} g_i·u_i
 //	dx_j = (dy_j − y_j (y_j·dy_j)) / ‖x_j‖     (dy_j / 1e-8 when ‖x_j‖ ≤ 1e-8)
 //
 // The scatter of the reference (dy_nn(i) −= g_i·u_i) is a gather here (row
-// j scans nn for the i that point at it), so no atomics are needed. nn is
-// uploaded from the host; an index outside [0, B) panics. dx must be
-// distinct from x.
-func (d *Device) KoLeoBackward(dx *Buffer, dloss float64, x *Buffer, nn []int32, rows, cols int) error {
+// j scans nn for the i that point at it), so no atomics are needed. An nn
+// value outside [0, B) can only come from a bug upstream; the kernels clamp
+// it into range (truncating a fraction) rather than read out of bounds, so
+// it gives a wrong gradient but never a fault. dx must be distinct from the
+// inputs.
+func (d *Device) KoLeoBackward(dx, dloss, x, nn *Buffer, rows, cols int) error {
 	const op = "gpu.KoLeoBackward"
-	d.checkBuffers(op, []string{"dx", "x"}, dx, x)
+	names := []string{"dx", "dloss", "x", "nn"}
+	d.checkBuffers(op, names, dx, dloss, x, nn)
 	kernels.CheckRows(op, "x", x.n, rows, cols)
 	kernels.CheckLen(op, "dx", dx.n, rows*cols)
-	kernels.CheckLen(op, "nn", len(nn), rows)
-	checkDistinct(op, []string{"dx", "x"}, dx, x)
-	for i, j := range nn {
-		if j < 0 || int(j) >= rows {
-			panic(fmt.Sprintf("%s: nn[%d]=%d out of range for %d rows", op, i, j, rows))
-		}
-	}
+	kernels.CheckLen(op, "dloss", dloss.n, 1)
+	kernels.CheckLen(op, "nn", nn.n, rows)
+	checkDistinct(op, names[:3], dx, dloss, x)
+	checkDistinct(op, []string{"dx", "nn"}, dx, nn)
 	if rows == 0 || cols == 0 {
 		return nil
 	}
-	var bufs [4]*Buffer // y, norm, nn, g
-	for i, n := range []int{rows * cols, rows, rows, rows} {
+	var bufs [3]*Buffer // y, norm, g
+	for i, n := range []int{rows * cols, rows, rows} {
 		b, err := d.Alloc(n)
 		if err != nil {
 			return err
@@ -323,27 +322,24 @@ func (d *Device) KoLeoBackward(dx *Buffer, dloss float64, x *Buffer, nn []int32,
 		defer b.Release()
 		bufs[i] = b
 	}
-	y, norm, nnBuf, g := bufs[0], bufs[1], bufs[2], bufs[3]
-	if err := d.UploadInt32(nnBuf, nn); err != nil {
-		return err
-	}
+	y, norm, g := bufs[0], bufs[1], bufs[2]
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.l2NormalizeLocked(y, norm, x, rows, cols, koleoEps); err != nil {
 		return err
 	}
 	var p params
-	k, units, err := d.rkKernel("ssl.wgsl", "kog", cols, 4, []access{readOnly, readOnly, readWrite})
+	k, units, err := d.rkKernel("ssl.wgsl", "kog", cols, 4, []access{readOnly, readOnly, readOnly, readWrite})
 	if err != nil {
 		return err
 	}
-	p.int(rows).int(units).f32(dloss)
-	if err := d.rkDispatch(k, &p, []*devBuf{y.buf, nnBuf.buf, g.buf}, rows); err != nil {
+	p.int(rows).int(units)
+	if err := d.rkDispatch(k, &p, []*devBuf{y.buf, nn.buf, dloss.buf, g.buf}, rows); err != nil {
 		return err
 	}
 	k, _, err = d.rkKernel("ssl.wgsl", "kodx", cols, 4, []access{readOnly, readOnly, readOnly, readOnly, readWrite})
 	if err != nil {
 		return err
 	}
-	return d.rkDispatch(k, &p, []*devBuf{y.buf, norm.buf, nnBuf.buf, g.buf, dx.buf}, rows)
+	return d.rkDispatch(k, &p, []*devBuf{y.buf, norm.buf, nn.buf, g.buf, dx.buf}, rows)
 }

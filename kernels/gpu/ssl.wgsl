@@ -24,11 +24,14 @@ Sinkhorn-Knopp on a rows×cols (R×K) matrix, the working copy w kept in q:
 Every sum has a fixed order (chunks, then chunk partials in order, tree
 reductions in workgroup memory), so results are deterministic.
 
-KoLeo on x (B×D), y = x / max(‖x‖, 1e-8) and S = y·yᵀ computed before:
+KoLeo on x (B×D), y = x / max(‖x‖, 1e-8) and S = y·yᵀ computed before;
+nn holds the neighbour indices as exact integers in f32 (read back through
+nn_at, which clamps them into [0, B): a bad index upstream gives a wrong
+result, never an out-of-bounds read):
   "konn"   per row i: nn(i) = argmax_{j≠i} S[i,j] (first j on ties; i itself
            when B = 1), d = ‖y_i − y_nn(i) + 1e-8‖, term[i] = log(d + 1e-8)
   "kosum"  loss = −(1/B) Σ_i term[i] (one workgroup)
-  "kog"    per row i: d as above from the given nn,
+  "kog"    per row i: d as above from the given nn, dloss = dloss[0],
            g[i] = −dloss / (B·(d + 1e-8)·d), 0 when d = 0
   "kodx"   per row j, with u_i = y_i − y_nn(i) + 1e-8:
            dy_j = g_j·u_j − Σ_{i: nn(i)=j} g_i·u_i
@@ -97,12 +100,11 @@ struct Params {
 struct Params {
     rows: u32,     // B
     n: u32,        // units per row of y (D, or D/4 for vec4)
-    dloss: f32,
 }
 {{- if eq $m "konn"}}
 @group(0) @binding(0) var<storage, read> sim: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<{{.T}}>;
-@group(0) @binding(2) var<storage, read_write> nn: array<i32>;
+@group(0) @binding(2) var<storage, read_write> nn: array<f32>;
 @group(0) @binding(3) var<storage, read_write> term: array<f32>;
 @group(0) @binding(4) var<uniform> P: Params;
 {{- else if eq $m "kosum"}}
@@ -111,13 +113,14 @@ struct Params {
 @group(0) @binding(2) var<uniform> P: Params;
 {{- else if eq $m "kog"}}
 @group(0) @binding(0) var<storage, read> y: array<{{.T}}>;
-@group(0) @binding(1) var<storage, read> nn: array<i32>;
-@group(0) @binding(2) var<storage, read_write> g: array<f32>;
-@group(0) @binding(3) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> nn: array<f32>;
+@group(0) @binding(2) var<storage, read> dloss: array<f32>;
+@group(0) @binding(3) var<storage, read_write> g: array<f32>;
+@group(0) @binding(4) var<uniform> P: Params;
 {{- else if eq $m "kodx"}}
 @group(0) @binding(0) var<storage, read> y: array<{{.T}}>;
 @group(0) @binding(1) var<storage, read> norm: array<f32>;
-@group(0) @binding(2) var<storage, read> nn: array<i32>;
+@group(0) @binding(2) var<storage, read> nn: array<f32>;
 @group(0) @binding(3) var<storage, read> g: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<{{.T}}>;
 @group(0) @binding(5) var<uniform> P: Params;
@@ -128,6 +131,15 @@ struct Params {
 
 {{- if or (eq $m "skmax") (eq $m "skexp")}}
 var<workgroup> red_max: array<f32, {{.WG}}>;
+{{- end}}
+{{- if or (eq $m "kog") (eq $m "kodx")}}
+
+// nn_at(i) is the neighbour index nn[i] as a row index, clamped into
+// [0, B) (max first, so a negative value or NaN never reaches the u32
+// conversion out of range).
+fn nn_at(i: u32) -> u32 {
+    return min(u32(max(nn[i], 0.0)), P.rows - 1u);
+}
 {{- end}}
 {{- if eq $m "konn"}}
 var<workgroup> red_v: array<f32, {{.WG}}>;
@@ -287,7 +299,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     }
     let d = sqrt(wg_sum(lid, acc));
     if (lid == 0u) {
-        nn[row] = i32(j);
+        nn[row] = f32(j);
         term[row] = log(d + 1e-8);
     }
 
@@ -303,7 +315,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
 
 {{- else if eq $m "kog"}}
 {{- template "rowk_row"}}
-    let oj = u32(nn[row]) * P.n;
+    let oj = nn_at(row) * P.n;
     var acc = 0.0;
     for (var k = lid; k < P.n; k += {{.WG}}u) {
         let u = y[o + k] - y[oj + k] + 1e-8;
@@ -311,19 +323,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     }
     let d = sqrt(wg_sum(lid, acc));
     if (lid == 0u) {
-        g[row] = select(-P.dloss / (f32(P.rows) * (d + 1e-8) * d), 0.0, d == 0.0);
+        g[row] = select(-dloss[0] / (f32(P.rows) * (d + 1e-8) * d), 0.0, d == 0.0);
     }
 
 {{- else if eq $m "kodx"}}
 {{- template "rowk_row"}}
     let gj = g[row];
-    let on = u32(nn[row]) * P.n;
+    let on = nn_at(row) * P.n;
     var acc = 0.0;
     for (var k = lid; k < P.n; k += {{.WG}}u) {
         let yj = y[o + k];
         var dy = gj * (yj - y[on + k] + 1e-8);
         for (var i = 0u; i < P.rows; i++) {
-            if (u32(nn[i]) == row) {
+            if (nn_at(i) == row) {
                 dy -= g[i] * (y[i * P.n + k] - yj + 1e-8);
             }
         }

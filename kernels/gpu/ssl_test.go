@@ -118,7 +118,7 @@ func TestSinkhornKnoppGolden(t *testing.T) {
 // koleoLoss64 is the KoLeo loss in float64 for given neighbours (the
 // reference's formula, used when the device picked a different neighbour
 // in a near-tie).
-func koleoLoss64(x []float64, nn []int32, rows, cols int) float64 {
+func koleoLoss64(x, nn []float64, rows, cols int) float64 {
 	y := make([]float64, len(x))
 	for i := range rows {
 		var s float64
@@ -163,13 +163,13 @@ func TestKoLeo(t *testing.T) {
 				x[2*cols+k] = 0
 			}
 		}
-		gx, gl := mustUpload(t, d, x), ktAlloc(t, d, 1)
-		nn := make([]int32, rows)
-		if err := d.KoLeo(gl, nn, gx, rows, cols); err != nil {
+		gx, gl, gnn := mustUpload(t, d, x), ktAlloc(t, d, 1), ktAlloc(t, d, rows)
+		if err := d.KoLeo(gl, gnn, gx, rows, cols); err != nil {
 			t.Fatal(err)
 		}
+		nn := to64(mustDownload(t, d, gnn))
 		wantLoss := make([]float64, 1)
-		wantNN := make([]int32, rows)
+		wantNN := make([]float64, rows)
 		x64 := to64(x)
 		ref.KoLeo(wantLoss, wantNN, x64, rows, cols)
 		y := make([]float64, rows*cols)
@@ -183,20 +183,24 @@ func TestKoLeo(t *testing.T) {
 			return s
 		}
 		for i := range nn {
+			if nn[i] != math.Trunc(nn[i]) || nn[i] < 0 || nn[i] >= float64(rows) {
+				t.Fatalf("%s: nn[%d]=%v is not a row index", name, i, nn[i])
+			}
 			if nn[i] != wantNN[i] {
-				if nn[i] < 0 || int(nn[i]) >= rows || int(nn[i]) == i && rows > 1 ||
-					sim(i, int(nn[i])) < sim(i, int(wantNN[i]))-1e-5 {
-					t.Errorf("%s: nn[%d]=%d, want %d", name, i, nn[i], wantNN[i])
+				if int(nn[i]) == i && rows > 1 || sim(i, int(nn[i])) < sim(i, int(wantNN[i]))-1e-5 {
+					t.Errorf("%s: nn[%d]=%v, want %v", name, i, nn[i], wantNN[i])
 				}
 				wantLoss[0] = koleoLoss64(x64, nn, rows, cols)
 			}
 		}
-		gdx := ktAlloc(t, d, rows*cols)
-		if err := d.KoLeoBackward(gdx, 0.7, gx, nn, rows, cols); err != nil {
+		// The backward reads the loss gradient and the neighbours from
+		// device buffers; nn is the forward's own buffer, not a re-upload.
+		gdx, gdl := ktAlloc(t, d, rows*cols), mustUpload(t, d, []float32{0.7})
+		if err := d.KoLeoBackward(gdx, gdl, gx, gnn, rows, cols); err != nil {
 			t.Fatal(err)
 		}
 		wdx := make([]float64, rows*cols)
-		ref.KoLeoBackward(wdx, 0.7, x64, nn, rows, cols)
+		ref.KoLeoBackward(wdx, []float64{0.7}, x64, nn, rows, cols)
 		if rows == 1 || cols == 1 {
 			// Degenerate shapes (one row is its own neighbour; one column puts
 			// every normalised value at ±1) make d = ‖y_i − y_nn + 1e-8‖ the
@@ -210,13 +214,66 @@ func TestKoLeo(t *testing.T) {
 					t.Errorf("%s: non-finite output %v", name, v)
 				}
 			}
-			ktRelease(gx, gl, gdx)
+			ktRelease(gx, gl, gnn, gdx, gdl)
 			continue
 		}
 		ktRel(t, name+" loss", mustDownload(t, d, gl), wantLoss, 1e-6)
 		ktRel(t, name+" dx", mustDownload(t, d, gdx), wdx, 1e-6)
-		ktRelease(gx, gl, gdx)
+		ktRelease(gx, gl, gnn, gdx, gdl)
 	}
+}
+
+// TestKoLeoNoHostWait runs KoLeo forward and backward with the inputs
+// already on the device and checks that neither waits for the GPU: the
+// neighbours and the loss gradient never leave it.
+func TestKoLeoNoHostWait(t *testing.T) {
+	d := openTestDevice(t)
+	const rows, cols = 9, 24
+	x := randSlice(rand.New(rand.NewPCG(49, 50)), rows*cols)
+	gx, gl, gnn := mustUpload(t, d, x), ktAlloc(t, d, 1), ktAlloc(t, d, rows)
+	gdx, gdl := ktAlloc(t, d, rows*cols), mustUpload(t, d, []float32{1.5})
+	defer ktRelease(gx, gl, gnn, gdx, gdl)
+	step := func() {
+		if err := d.KoLeo(gl, gnn, gx, rows, cols); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.KoLeoBackward(gdx, gdl, gx, gnn, rows, cols); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step() // compiles the variants
+	if err := d.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	before := d.Stats().Waits
+	step()
+	if w := d.Stats().Waits - before; w != 0 {
+		t.Errorf("KoLeo forward+backward waited for the device %d times, want 0", w)
+	}
+	nn := to64(mustDownload(t, d, gnn))
+	want := make([]float64, rows*cols)
+	ref.KoLeoBackward(want, []float64{1.5}, to64(x), nn, rows, cols)
+	ktRel(t, "KoLeoBackward after the no-wait step", mustDownload(t, d, gdx), want, 1e-6)
+}
+
+// TestKoLeoBackwardClampsIndices feeds the backward neighbour indices that
+// a correct forward never writes (negative, ≥ B, fractional): the kernels
+// clamp them into [0, B) (truncating) instead of reading out of bounds, so
+// the result is the reference's for the clamped indices.
+func TestKoLeoBackwardClampsIndices(t *testing.T) {
+	d := openTestDevice(t)
+	const rows, cols = 6, 8
+	x := randSlice(rand.New(rand.NewPCG(51, 52)), rows*cols)
+	bad := []float32{-3, 1000, 2.75, 0, 1e9, 4}
+	clamped := []float64{0, 5, 2, 0, 5, 4}
+	gx, gnn, gdl, gdx := mustUpload(t, d, x), mustUpload(t, d, bad), mustUpload(t, d, []float32{0.7}), ktAlloc(t, d, rows*cols)
+	defer ktRelease(gx, gnn, gdl, gdx)
+	if err := d.KoLeoBackward(gdx, gdl, gx, gnn, rows, cols); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float64, rows*cols)
+	ref.KoLeoBackward(want, []float64{0.7}, to64(x), clamped, rows, cols)
+	ktRel(t, "KoLeoBackward with clamped indices", mustDownload(t, d, gdx), want, 1e-6)
 }
 
 func TestSSLPanics(t *testing.T) {
@@ -226,8 +283,14 @@ func TestSSLPanics(t *testing.T) {
 	ktPanics(t, "gpu.CenteredSoftmax", func() { d.CenteredSoftmax(a, b, c, 4, 3, 1) })
 	ktPanics(t, "gpu.SinkhornKnopp", func() { d.SinkhornKnopp(a, a, 3, 4, 1, 3) })
 	ktPanics(t, "gpu.SinkhornKnopp", func() { d.SinkhornKnopp(a, b, 3, 4, 1, -1) })
-	ktPanics(t, "gpu.KoLeo", func() { d.KoLeo(c, make([]int32, 3), a, 3, 4) })
-	ktPanics(t, "gpu.KoLeoBackward", func() { d.KoLeoBackward(a, 1, b, []int32{0, 3, 1}, 3, 4) })
+	n3, l1 := ktAlloc(t, d, 3), ktAlloc(t, d, 1)
+	defer ktRelease(n3, l1)
+	ktPanics(t, "gpu.KoLeo", func() { d.KoLeo(c, n3, a, 3, 4) })                     // loss of 4 elements
+	ktPanics(t, "gpu.KoLeo", func() { d.KoLeo(l1, c, a, 3, 4) })                     // nn of 4 for 3 rows
+	ktPanics(t, "gpu.KoLeo", func() { d.KoLeo(l1, n3, n3, 3, 1) })                   // nn is x
+	ktPanics(t, "gpu.KoLeoBackward", func() { d.KoLeoBackward(a, c, b, n3, 3, 4) })  // dloss of 4
+	ktPanics(t, "gpu.KoLeoBackward", func() { d.KoLeoBackward(a, l1, b, c, 3, 4) })  // nn of 4
+	ktPanics(t, "gpu.KoLeoBackward", func() { d.KoLeoBackward(a, l1, a, n3, 3, 4) }) // dx is x
 }
 
 // BenchmarkSinkhornKnopp reports the bandwidth of 3 Sinkhorn-Knopp rounds

@@ -99,11 +99,14 @@ func SinkhornKnopp[T Float](q, z []T, rows, cols int, temp float64, iters int) {
 // (spec §3.6) on the rows of x (B×D):
 //
 //	y_i = x_i / max(‖x_i‖, 1e-8)
-//	nn(i) = argmax_{j≠i} y_i·y_j          (first index on ties)
+//	nn(i) = argmax_{j≠i} y_i·y_j          (first index on ties; i when B = 1)
 //	d_i = ‖y_i − y_nn(i) + 1e-8‖          (eps added to every component)
 //	loss = −(1/B) Σ_i log(d_i + 1e-8)
 //
-// It writes the loss to loss[0] and the neighbour indices to nn.
+// It writes the loss to loss[0] and the neighbour indices to nn, as exact
+// integers in the element type (a float32 holds every index below 2²⁴), so
+// that the indices can stay on a device in a float tensor between the
+// forward and the backward.
 //
 // Backward (KoLeoBackward), with u_i = y_i − y_nn(i) + 1e-8 and
 // g_i = −dloss / (B·(d_i + 1e-8)·d_i):
@@ -111,7 +114,7 @@ func SinkhornKnopp[T Float](q, z []T, rows, cols int, temp float64, iters int) {
 //	dy_i += g_i·u_i,  dy_nn(i) −= g_i·u_i,  dx_i = (dy_i − y_i (y_i·dy_i)) / ‖x_i‖
 //
 // (the last through the normalisation; dy_i/1e-8 when ‖x_i‖ ≤ 1e-8).
-func KoLeo[T Float](loss []T, nn []int32, x []T, rows, cols int) {
+func KoLeo[T Float](loss, nn, x []T, rows, cols int) {
 	kernels.CheckRows("ref.KoLeo", "x", len(x), rows, cols)
 	kernels.CheckLen("ref.KoLeo", "loss", len(loss), 1)
 	kernels.CheckLen("ref.KoLeo", "nn", len(nn), rows)
@@ -134,7 +137,7 @@ func KoLeo[T Float](loss []T, nn []int32, x []T, rows, cols int) {
 		if bj < 0 { // a single row has no neighbour: PyTorch picks itself (S[i,i] = −1 is the max)
 			bj = i
 		}
-		nn[i] = int32(bj)
+		nn[i] = T(bj)
 		var d float64
 		for k := 0; k < cols; k++ {
 			u := y[i*cols+k] - y[bj*cols+k] + 1e-8
@@ -145,17 +148,22 @@ func KoLeo[T Float](loss []T, nn []int32, x []T, rows, cols int) {
 	loss[0] = T(-s / float64(rows))
 }
 
-// KoLeoBackward returns dx for KoLeo given the scalar loss gradient and the
-// neighbour indices of the forward (see KoLeo for the math).
-func KoLeoBackward[T Float](dx []T, dloss float64, x []T, nn []int32, rows, cols int) {
-	kernels.CheckRows("ref.KoLeoBackward", "x", len(x), rows, cols)
-	kernels.CheckLen("ref.KoLeoBackward", "dx", len(dx), rows*cols)
-	kernels.CheckLen("ref.KoLeoBackward", "nn", len(nn), rows)
+// KoLeoBackward returns dx for KoLeo given the loss gradient dloss (one
+// element) and the neighbour indices nn of the forward (see KoLeo for the
+// math). An nn value that is not an integer in [0, B) panics.
+func KoLeoBackward[T Float](dx, dloss, x, nn []T, rows, cols int) {
+	const op = "ref.KoLeoBackward"
+	kernels.CheckRows(op, "x", len(x), rows, cols)
+	kernels.CheckLen(op, "dx", len(dx), rows*cols)
+	kernels.CheckLen(op, "dloss", len(dloss), 1)
+	kernels.CheckLen(op, "nn", len(nn), rows)
+	idx := koleoIndices(op, nn, rows)
+	dl := float64(dloss[0])
 	y, norm := koleoNormalize(x, rows, cols)
 	dy := make([]float64, rows*cols)
 	u := make([]float64, cols)
 	for i := 0; i < rows; i++ {
-		j := int(nn[i])
+		j := idx[i]
 		var d float64
 		for k := 0; k < cols; k++ {
 			u[k] = y[i*cols+k] - y[j*cols+k] + 1e-8
@@ -165,7 +173,7 @@ func KoLeoBackward[T Float](dx []T, dloss float64, x []T, nn []int32, rows, cols
 		if d == 0 {
 			continue
 		}
-		g := -dloss / (float64(rows) * (d + 1e-8) * d)
+		g := -dl / (float64(rows) * (d + 1e-8) * d)
 		for k := 0; k < cols; k++ {
 			dy[i*cols+k] += g * u[k]
 			dy[j*cols+k] -= g * u[k]
@@ -187,6 +195,20 @@ func KoLeoBackward[T Float](dx []T, dloss float64, x []T, nn []int32, rows, cols
 			dx[i*cols+k] = T((dy[i*cols+k] - y[i*cols+k]*dot) / n)
 		}
 	}
+}
+
+// koleoIndices converts the neighbour indices stored as floats to ints,
+// panicking (naming op) on a value that is not an integer in [0, rows).
+func koleoIndices[T Float](op string, nn []T, rows int) []int {
+	idx := make([]int, len(nn))
+	for i, v := range nn {
+		f := float64(v)
+		if !(f >= 0 && f < float64(rows)) || f != math.Trunc(f) {
+			panic(fmt.Sprintf("%s: nn[%d]=%v is not a row index in [0,%d)", op, i, f, rows))
+		}
+		idx[i] = int(f)
+	}
+	return idx
 }
 
 func koleoNormalize[T Float](x []T, rows, cols int) (y, norm []float64) {

@@ -1,6 +1,7 @@
 package ref
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -61,13 +62,13 @@ func TestSSLOpsGolden(t *testing.T) {
 	t.Run("koleo", func(t *testing.T) {
 		x := golden.F64(t, f, "koleo.x")
 		loss := make([]float64, 1)
-		nn := make([]int32, 16)
+		nn := make([]float64, 16)
 		KoLeo(loss, nn, x, 16, 48)
 		if e := math.Abs(loss[0]-golden.F64(t, f, "koleo.loss")[0]) / math.Abs(loss[0]); e > 1e-12 {
 			t.Errorf("loss %v, golden %v", loss[0], golden.F64(t, f, "koleo.loss")[0])
 		}
 		dx := make([]float64, len(x))
-		KoLeoBackward(dx, 1, x, nn, 16, 48)
+		KoLeoBackward(dx, []float64{1}, x, nn, 16, 48)
 		if e := golden.RelErr(dx, golden.F64(t, f, "koleo.grad")); e > 1e-9 {
 			t.Errorf("grad rel err %.3g", e)
 		}
@@ -83,17 +84,45 @@ func TestKoLeoGradFD(t *testing.T) {
 			x[i] = rng.NormFloat64()
 		}
 		loss := make([]float64, 1)
-		nn := make([]int32, rows)
+		nn := make([]float64, rows)
 		KoLeo(loss, nn, x, rows, cols)
 		dx := make([]float64, len(x))
-		KoLeoBackward(dx, 1, x, nn, rows, cols)
+		KoLeoBackward(dx, []float64{1}, x, nn, rows, cols)
 		num := NumericGrad(func() float64 {
 			l := make([]float64, 1)
-			KoLeo(l, make([]int32, rows), x, rows, cols)
+			KoLeo(l, make([]float64, rows), x, rows, cols)
 			return l[0]
 		}, x, 1e-6)
 		if e := golden.RelErr(dx, num); e > 1e-6 {
 			t.Errorf("rows %d: rel err %.3g", rows, e)
 		}
+	}
+}
+
+// The neighbours come back as exact integer row indices (never the row
+// itself when B ≥ 2), and the backward rejects an index that is not one.
+func TestKoLeoNeighbourIndices(t *testing.T) {
+	rng := newRNG(t)
+	const rows, cols = 9, 4
+	x := make([]float64, rows*cols)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	copy(x[5*cols:6*cols], x[1*cols:2*cols]) // rows 1 and 5 are each other's neighbours
+	nn := make([]float64, rows)
+	KoLeo(make([]float64, 1), nn, x, rows, cols)
+	for i, v := range nn {
+		if v != math.Trunc(v) || v < 0 || v >= rows || int(v) == i {
+			t.Errorf("nn[%d]=%v is not another row's index", i, v)
+		}
+	}
+	if nn[1] != 5 || nn[5] != 1 {
+		t.Errorf("nn[1]=%v, nn[5]=%v; want 5 and 1 (equal rows)", nn[1], nn[5])
+	}
+	dx := make([]float64, rows*cols)
+	for _, bad := range []float64{-1, rows, 2.5, math.NaN()} {
+		nn[3] = bad
+		want := fmt.Sprintf("ref.KoLeoBackward: nn[3]=%v is not a row index in [0,%d)", bad, rows)
+		expectPanic(t, want, func() { KoLeoBackward(dx, []float64{1}, x, nn, rows, cols) })
 	}
 }
