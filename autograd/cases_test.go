@@ -157,6 +157,8 @@ func gradCases() []GradCase {
 				return y
 			}},
 		ln(1, 1), ln(3, 7), ln(5, 48),
+		linGeluCase(1, 1, 1, true), linGeluCase(7, 13, 5, true), linGeluCase(9, 17, 11, false),
+		addNormCase(1, 1, true), addNormCase(3, 7, true), addNormCase(5, 48, false), addNormCase(2, 13, true),
 		unary("Softmax", []int{4, 9}, func(tp *Tape, x *Var) *Var { return tp.Softmax(x) },
 			func(y, x []float64) { ref.Softmax(y, x, 4, 9) }),
 		unary("LogSoftmax", []int{3, 13}, func(tp *Tape, x *Var) *Var { return tp.LogSoftmax(x) },
@@ -281,7 +283,7 @@ func gradCases() []GradCase {
 			Op: func(tp *Tape, in []*Var) *Var { return tp.KoLeo(in[0]) },
 			Ref: func(x [][]float64) []float64 {
 				l := make([]float64, 1)
-				ref.KoLeo(l, make([]int32, 5), x[0], 5, 7)
+				ref.KoLeo(l, make([]float64, 5), x[0], 5, 7)
 				return l
 			}},
 		{Name: "BCEWithLogits", Shapes: [][]int{{3, 5}, {3, 5}, {3, 5}}, Const: []bool{false, true, true},

@@ -67,9 +67,13 @@ func NewHead(ps *nn.Params, prefix string, cfg HeadConfig, dev tensor.Device, rn
 // Forward maps features x (rows, In) to prototype logits (rows, K).
 func (h *Head) Forward(tp *autograd.Tape, x *autograd.Var) *autograd.Var {
 	for i, l := range h.MLP {
-		x = l.Forward(tp, x)
-		if i < len(h.MLP)-1 {
-			x = tp.Gelu(x)
+		switch {
+		case i == len(h.MLP)-1:
+			x = l.Forward(tp, x)
+		case stepFusion: // bias and GELU in the GEMM's store
+			x = tp.LinearGelu(x, l.W, l.B)
+		default:
+			x = tp.Gelu(l.Forward(tp, x))
 		}
 	}
 	u := tp.L2Normalize(x, 1e-12)

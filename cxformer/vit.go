@@ -2,7 +2,6 @@ package cxformer
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gocx/gocx/autograd"
 	"github.com/gocx/gocx/nn"
@@ -161,10 +160,15 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 		out.Hidden = append(out.Hidden, seq)
 	}
 	first := cfg.Depth - opt.LastN
+	// normed is the LayerNorm that follows the current sequence when the
+	// previous block computed it fused with its last residual add (the
+	// next block's norm1, or after the last block the final norm).
+	var normed *autograd.Var
 	for i, blk := range v.Blocks {
 		last := i == cfg.Depth-1
+		dp := v.dropPath(i, opt.DropPath)
 		var attn *tensor.Tensor
-		seq, attn = blk.forward(tp, seq, last && opt.CLSAttention, 1+r, v.dropPath(i, opt.DropPath))
+		seq, normed, attn = blk.forward(tp, seq, normed, v.fusedNorm(i, dp, opt.DropPath), last && opt.CLSAttention, 1+r, dp)
 		if attn != nil {
 			out.Attention = attn
 		}
@@ -172,13 +176,19 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 			out.Hidden = append(out.Hidden, seq)
 		}
 		if opt.LastN > 0 && i >= first {
-			normed := v.Norm.Forward(tp, seq)
-			out.IntermediateCls = append(out.IntermediateCls, tp.Reshape(tp.Slice(normed, 1, 0, 1), b, d))
-			out.IntermediatePatch = append(out.IntermediatePatch, tp.Slice(normed, 1, 1+r, 1+r+n))
+			final := normed
+			if !last || final == nil {
+				final = v.Norm.Forward(tp, seq)
+			}
+			out.IntermediateCls = append(out.IntermediateCls, tp.Reshape(tp.Slice(final, 1, 0, 1), b, d))
+			out.IntermediatePatch = append(out.IntermediatePatch, tp.Slice(final, 1, 1+r, 1+r+n))
 		}
 	}
 	out.PreNorm = seq
-	xn := v.Norm.Forward(tp, seq)
+	xn := normed // the final norm, when the last block fused it
+	if xn == nil {
+		xn = v.Norm.Forward(tp, seq)
+	}
 	out.Normed = xn
 	out.ClsNorm = tp.Reshape(tp.Slice(xn, 1, 0, 1), b, d)
 	if r > 0 {
@@ -186,56 +196,6 @@ func (v *ViT) Forward(tp *autograd.Tape, x *autograd.Var, opt Options) (Output, 
 	}
 	out.PatchNorm = tp.Slice(xn, 1, 1+r, 1+r+n)
 	return out, nil
-}
-
-// forward runs one block on seq (B, S, D):
-//
-//	y = x + DropPath(LS1 ⊙ Attn(LN1(x))),  z = y + DropPath(LS2 ⊙ MLP(LN2(y)))
-//
-// With wantAttn it also returns the CLS row of the attention over the
-// patch tokens (from column firstPatch on), computed without gradient.
-func (b *Block) forward(tp *autograd.Tape, seq *autograd.Var, wantAttn bool, firstPatch int, dp dropPath) (*autograd.Var, *tensor.Tensor) {
-	var attnMap *tensor.Tensor
-	seq = dp.residual(tp, seq, func(x *autograd.Var) *autograd.Var {
-		var o *autograd.Var
-		o, attnMap = b.attention(tp, x, wantAttn && attnMap == nil, firstPatch)
-		return o
-	})
-	seq = dp.residual(tp, seq, func(x *autograd.Var) *autograd.Var {
-		h := b.Norm2.Forward(tp, x)
-		h = b.FC2.Forward(tp, tp.Gelu(b.FC1.Forward(tp, h)))
-		if b.LS2 != nil {
-			h = tp.ScaleCols(h, b.LS2)
-		}
-		return h
-	})
-	return seq, attnMap
-}
-
-// attention is the block's first residual branch, LS1 ⊙ Attn(LN1(x)).
-func (b *Block) attention(tp *autograd.Tape, seq *autograd.Var, wantAttn bool, firstPatch int) (*autograd.Var, *tensor.Tensor) {
-	s := seq.Shape()
-	bsz, sl, d := s[0], s[1], s[2]
-	hd := d / b.heads
-
-	h := b.Norm1.Forward(tp, seq)
-	qkv := b.QKV.Forward(tp, h)                                               // (B, S, 3D)
-	qkv = tp.Permute(tp.Reshape(qkv, bsz, sl, 3, b.heads, hd), 2, 0, 3, 1, 4) // (3, B, H, S, hd)
-	q := tp.Reshape(tp.Slice(qkv, 0, 0, 1), bsz*b.heads, sl, hd)
-	k := tp.Reshape(tp.Slice(qkv, 0, 1, 2), bsz*b.heads, sl, hd)
-	v := tp.Reshape(tp.Slice(qkv, 0, 2, 3), bsz*b.heads, sl, hd)
-	scale := 1 / math.Sqrt(float64(hd))
-	var attnMap *tensor.Tensor
-	if wantAttn {
-		attnMap = clsAttention(q.Value, k.Value, v.Value, scale, bsz, b.heads, firstPatch)
-	}
-	o := tp.Attention(q, k, v, scale) // (B·H, S, hd)
-	o = tp.Reshape(tp.Permute(tp.Reshape(o, bsz, b.heads, sl, hd), 0, 2, 1, 3), bsz, sl, d)
-	o = b.Proj.Forward(tp, o)
-	if b.LS1 != nil {
-		o = tp.ScaleCols(o, b.LS1)
-	}
-	return o, attnMap
 }
 
 // clsAttention returns softmax(q_cls·Kᵀ·scale) restricted to the patch

@@ -1,7 +1,9 @@
 // GEMM: C = act(α·op(A)·op(B) + β·C + bias) for each batch entry z, where
 // op(A) is M×K (A stored M×K, or K×M when TransA), op(B) is K×N (B stored
 // K×N, or N×K when TransB), β·C is present only when Beta (β = 0 never reads
-// C), bias[n] only when Bias, act = exact GELU only when Gelu.
+// C), bias[n] only when Bias, act = exact GELU only when Gelu. With Pre the
+// pre-activation α·op(A)·op(B) + β·C + bias is also stored in Pre (C's
+// layout), for the backward dpre = dC ⊙ GELU'(pre).
 //
 // Variant {{.Name}}: block tile {{.BM}}×{{.BN}}, k-step {{.BK}}, {{.TM}}×{{.TN}} outputs
 // per invocation, {{.NT}} invocations, {{.Stages}} shared-memory stage(s).
@@ -42,6 +44,13 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> C: array<{{if .VecC}}vec4<f32>{{else}}f32{{end}}>;
 {{- if .Bias}}
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
+{{- end}}
+{{- if .Pre}}
+@group(0) @binding({{if .Bias}}4{{else}}3{{end}}) var<storage, read_write> Pre: array<{{if .VecC}}vec4<f32>{{else}}f32{{end}}>;
+{{- end}}
+{{- if and .Bias .Pre}}
+@group(0) @binding(5) var<uniform> P: Params;
+{{- else if or .Bias .Pre}}
 @group(0) @binding(4) var<uniform> P: Params;
 {{- else}}
 @group(0) @binding(3) var<uniform> P: Params;
@@ -146,7 +155,8 @@ fn store_b(off: u32, v: u32, r: vec4<f32>) {
 {{- end}}
 }
 
-// store_c writes α·acc (+β·C, +bias, GELU) to the 4 columns n..n+3 of row m.
+// store_c writes α·acc (+β·C, +bias, GELU) to the 4 columns n..n+3 of row m
+// (and the value before the GELU to Pre).
 fn store_c(cbase: u32, m: u32, n: u32, acc: vec4<f32>) {
     if (n >= P.N) {
         return;
@@ -159,6 +169,9 @@ fn store_c(cbase: u32, m: u32, n: u32, acc: vec4<f32>) {
     {{- end}}
     {{- if .Bias}}
     v += vec4<f32>(bias[n], bias[n + 1u], bias[n + 2u], bias[n + 3u]);
+    {{- end}}
+    {{- if .Pre}}
+    Pre[ci / 4u] = v;
     {{- end}}
     {{- if .Gelu}}
     v = vec4<f32>(gelu(v.x), gelu(v.y), gelu(v.z), gelu(v.w));
@@ -173,6 +186,9 @@ fn store_c(cbase: u32, m: u32, n: u32, acc: vec4<f32>) {
         {{- end}}
         {{- if $.Bias}}
         s += bias[n + {{$c}}u];
+        {{- end}}
+        {{- if $.Pre}}
+        Pre[ci + {{$c}}u] = s;
         {{- end}}
         {{- if $.Gelu}}
         s = gelu(s);

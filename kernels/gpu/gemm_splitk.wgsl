@@ -1,6 +1,7 @@
 // Split-K sum: C[i,j] = act(α·Σ_s part[s][i,j] + β·C[i,j] + bias[j]) over
 // the P.S slices of K in order (part is S packed M×N matrices), with β·C
-// only when Beta, bias only when Bias, act = exact GELU only when Gelu.
+// only when Beta, bias only when Bias, act = exact GELU only when Gelu;
+// with Pre the value before act is also stored in Pre (C's layout).
 
 struct Params {
     M: u32,
@@ -15,6 +16,13 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> C: array<f32>;
 {{- if .Bias}}
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
+{{- end}}
+{{- if .Pre}}
+@group(0) @binding({{if .Bias}}3{{else}}2{{end}}) var<storage, read_write> Pre: array<f32>;
+{{- end}}
+{{- if and .Bias .Pre}}
+@group(0) @binding(4) var<uniform> P: Params;
+{{- else if or .Bias .Pre}}
 @group(0) @binding(3) var<uniform> P: Params;
 {{- else}}
 @group(0) @binding(2) var<uniform> P: Params;
@@ -43,6 +51,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
 {{- end}}
 {{- if .Bias}}
     v += bias[j];
+{{- end}}
+{{- if .Pre}}
+    Pre[ci] = v;
 {{- end}}
 {{- if .Gelu}}
     v = gelu(v);

@@ -1,0 +1,146 @@
+package cpu
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gocx/gocx/kernels"
+)
+
+// GemmBiasGelu is a Linear layer with GELU in one pass over the output
+// (ref.GemmBiasGelu): for every batch entry
+//
+//	pre[i,j] = α·Σ_l op(A)[i,l]·op(B)[l,j] + β·pre[i,j] + bias[j]
+//	y[i,j]   = GELU(pre[i,j]) = pre·Φ(pre)   (exact, as Gelu)
+//
+// y has pre's layout (LDC, StrideC); bias has length N or is nil; β = 0
+// never reads pre. pre and y must not overlap each other or A, B.
+//
+// Backward: dpre = GeluBackward(pre, dy), then dA = dpre·op(B)ᵀ,
+// dB = op(A)ᵀ·dpre (Gemm calls) and dbias = SumRows(dpre).
+//
+// It runs Gemm's blocked algorithm and finishes each mc×nc block of the
+// output right after the last K slab has written it, while the block is
+// still in cache: bias and GELU cost no extra trip through memory, where
+// Gemm, AddBias and Gelu would write and reread the whole output twice.
+func GemmBiasGelu(p kernels.Gemm, a, b, bias, pre, y []float32) {
+	const op = "cpu.GemmBiasGelu"
+	g := p.Check(op, len(a), len(b), len(pre))
+	p.Check(op, len(a), len(b), len(y))
+	if bias != nil {
+		kernels.CheckLen(op, "bias", len(bias), g.N)
+	}
+	if g.M == 0 || g.N == 0 || g.Batch == 0 {
+		return
+	}
+	if &pre[0] == &y[0] {
+		panic(fmt.Sprintf("%s: pre and y are the same slice", op))
+	}
+	ep := geluEpilogue{bias: bias, pre: pre, y: y, ldc: g.LDC}
+	alpha, beta := float32(g.Alpha), float32(g.Beta)
+	if g.K == 0 {
+		for bi := 0; bi < g.Batch; bi++ {
+			scaleC(pre[bi*g.StrideC:], g.M, g.N, g.LDC, beta)
+			ep.apply(bi*g.StrideC, g.M, 0, g.N)
+		}
+		return
+	}
+	cfg := activeGemm
+	plan := planGemm(&g, &cfg, Threads())
+	runGemmTasks(&cfg, plan, func(t gemmTask, buf *gemmBuffers) {
+		gemmBlockGelu(&g, &cfg, t, a, b, alpha, beta, &ep, buf)
+	})
+}
+
+// geluEpilogue adds the bias to a finished block of pre and writes its
+// GELU to y.
+type geluEpilogue struct {
+	bias, pre, y []float32
+	ldc          int
+}
+
+// apply finishes rows [0, rows) × columns [j0, j1) of the matrix at offset
+// off, one row at a time (each row stays in L1 between the two sweeps).
+func (e *geluEpilogue) apply(off, rows, j0, j1 int) {
+	for i := 0; i < rows; i++ {
+		o := off + i*e.ldc
+		row := e.pre[o+j0 : o+j1]
+		if e.bias != nil {
+			addScaledSum(row, row, e.bias[j0:j1], nil) // row += bias (the sum is not needed)
+		}
+		geluRow(e.y[o+j0:o+j1], row)
+	}
+}
+
+// gemmBlockGelu is gemmBlock (same loops and packing) with the epilogue
+// applied to each mb×nb block of C once its last K slab is stored.
+func gemmBlockGelu(g *kernels.Gemm, cfg *gemmConfig, t gemmTask, a, b []float32, alpha, beta float32, ep *geluEpilogue, buf *gemmBuffers) {
+	ao, bo, co := t.batch*g.StrideA, t.batch*g.StrideB, t.batch*g.StrideC
+	c := ep.pre
+	mr, nr := cfg.mr, cfg.nr
+	tile := buf.tile[:mr*nr]
+	for jc := t.n0; jc < t.n1; jc += cfg.nc {
+		nb := min(cfg.nc, t.n1-jc)
+		for pc := 0; pc < g.K; pc += cfg.kc {
+			kb := min(cfg.kc, g.K-pc)
+			last := pc+kb == g.K
+			betaHere := beta
+			if pc > 0 {
+				betaHere = 1
+			}
+			packB(buf.b, b, bo, g.LDB, g.TransB, pc, jc, kb, nb, nr)
+			for ic := t.m0; ic < t.m1; ic += cfg.mc {
+				mb := min(cfg.mc, t.m1-ic)
+				packA(buf.a, a, ao, g.LDA, g.TransA, ic, pc, mb, kb, mr)
+				for jr := 0; jr < nb; jr += nr {
+					bs := buf.b[jr*kb : (jr+nr)*kb]
+					w := min(nr, nb-jr)
+					for ir := 0; ir < mb; ir += mr {
+						as := buf.a[ir*kb : (ir+mr)*kb]
+						h := min(mr, mb-ir)
+						ci := co + (ic+ir)*g.LDC + jc + jr
+						if h == mr && w == nr {
+							cfg.kernel(kb, as, bs, c[ci:], g.LDC, alpha, betaHere)
+							continue
+						}
+						cfg.kernel(kb, as, bs, tile, nr, 1, 0)
+						storeEdge(c[ci:], g.LDC, tile, nr, h, w, alpha, betaHere)
+					}
+				}
+				if last {
+					ep.apply(co+ic*g.LDC, mb, jc, jc+nb)
+				}
+			}
+		}
+	}
+}
+
+// runGemmTasks runs the tasks of plan, on the caller's goroutine alone when
+// one worker suffices, else on min(threads, tasks) goroutines that take the
+// next task from a counter. Each goroutine has its own packing buffers.
+func runGemmTasks(cfg *gemmConfig, plan gemmPlan, block func(t gemmTask, buf *gemmBuffers)) {
+	workers := min(plan.threads, plan.tasks)
+	var next atomic.Int64
+	work := func() {
+		buf := getGemmBuffers(cfg)
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= plan.tasks {
+				break
+			}
+			block(plan.task(i), buf)
+		}
+		gemmBufferPool.Put(buf)
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+}

@@ -1,0 +1,126 @@
+package gpu
+
+import (
+	"github.com/gocx/gocx/kernels"
+)
+
+// addNormKey is the cache key of an addnorm.wgsl variant; addNormVariant
+// adds what the shared reduction template needs.
+type addNormKey struct {
+	Mode      string // "fused", "sum" or "affine"
+	W         int
+	Subgroups bool
+}
+
+type addNormVariant struct {
+	addNormKey
+	ReduceOps []string
+}
+
+// addNormWidth is the workgroup size for rows of cols values: enough
+// invocations for several loads in flight per row, few idle on short rows.
+func addNormWidth(cols int) int {
+	switch {
+	case cols <= 256:
+		return 64
+	case cols <= 2048:
+		return 128
+	}
+	return 256
+}
+
+// AddScaledLayerNorm queues a residual update with LayerScale fused with
+// the LayerNorm that follows it (ref.AddScaledLayerNorm), per row of the
+// rows×cols x and a:
+//
+//	s = x + γ⊙a   (s = x + a when gamma is nil)
+//	μ = mean(s),  rstd = 1/√(mean((s − μ)²) + eps),  y = (s − μ)·rstd·w + β
+//
+// writing sum = s, y, and mean and rstd (length rows) for the backward;
+// w, β are lnW, lnB. Without γ it is one kernel that reads x and a and
+// writes s and y once; with γ (a ninth buffer) it is two: s and its
+// statistics, then y from s.
+//
+// Backward (no kernel of its own), with ds the gradient of s from its
+// other uses and x̂ = (s − μ)·rstd:
+//
+//	dŝ = ds + LayerNormBackward(dy; s, μ, rstd, w)
+//	dx = dŝ,  da = γ⊙dŝ (ScaleCols),  dγ = Σ_r a⊙dŝ (MulSumRows)
+//	dw = Σ_r dy⊙x̂,  dβ = Σ_r dy
+//
+// The outputs must be distinct from each other and from the inputs.
+func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *Buffer, rows, cols int, eps float64) error {
+	const op = "gpu.AddScaledLayerNorm"
+	names := []string{"sum", "y", "mean", "rstd", "x", "a", "lnW", "lnB"}
+	d.checkBuffers(op, names, sum, y, mean, rstd, x, a, lnW, lnB)
+	ins := []*Buffer{x, a, lnW, lnB}
+	if gamma != nil {
+		d.checkBuffer(op, "gamma", gamma)
+		kernels.CheckLen(op, "gamma", gamma.n, cols)
+		ins = append(ins, gamma)
+	}
+	kernels.CheckRows(op, "x", x.n, rows, cols)
+	kernels.CheckLen(op, "a", a.n, rows*cols)
+	kernels.CheckLen(op, "sum", sum.n, rows*cols)
+	kernels.CheckLen(op, "y", y.n, rows*cols)
+	kernels.CheckLen(op, "mean", mean.n, rows)
+	kernels.CheckLen(op, "rstd", rstd.n, rows)
+	kernels.CheckLen(op, "lnW", lnW.n, cols)
+	kernels.CheckLen(op, "lnB", lnB.n, cols)
+	outs := []*Buffer{sum, y, mean, rstd}
+	for i, out := range outs {
+		for _, in := range ins {
+			mustDiffer(op, "an output", out, "an input", in)
+		}
+		for _, o2 := range outs[i+1:] {
+			mustDiffer(op, "an output", out, "another output", o2)
+		}
+	}
+	if rows == 0 {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var p params
+	p.int(rows).int(cols).f32(eps).int(0)
+	if gamma == nil {
+		k, err := d.addNormKernel("fused", cols, 8)
+		if err != nil {
+			return err
+		}
+		return d.addNormDispatch(k, &p, []*devBuf{x.buf, a.buf, lnW.buf, lnB.buf, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
+	}
+	k, err := d.addNormKernel("sum", cols, 6)
+	if err != nil {
+		return err
+	}
+	if err := d.addNormDispatch(k, &p, []*devBuf{x.buf, a.buf, gamma.buf, sum.buf, mean.buf, rstd.buf}, rows); err != nil {
+		return err
+	}
+	k, err = d.addNormKernel("affine", cols, 6)
+	if err != nil {
+		return err
+	}
+	return d.addNormDispatch(k, &p, []*devBuf{sum.buf, mean.buf, rstd.buf, lnW.buf, lnB.buf, y.buf}, rows)
+}
+
+// addNormKernel returns the addnorm.wgsl kernel of mode for rows of cols
+// values, binding nbuf storage buffers (the outputs after the inputs).
+func (d *Device) addNormKernel(mode string, cols, nbuf int) (*kernel, error) {
+	nIn := map[string]int{"fused": 4, "sum": 3, "affine": 5}[mode]
+	key := addNormKey{Mode: mode, W: addNormWidth(cols), Subgroups: mode != "affine" && d.subgroupOK && !d.noSubgroups}
+	return d.kernel(key, func() kernelSpec {
+		bind := make([]access, nbuf)
+		for i := nIn; i < nbuf; i++ {
+			bind[i] = readWrite
+		}
+		return kernelSpec{file: "addnorm.wgsl", data: addNormVariant{addNormKey: key, ReduceOps: []string{"sum"}}, bind: bind}
+	})
+}
+
+// addNormDispatch launches one workgroup per row, folded into two grid
+// dimensions (the kernel recovers row = wid.x + wid.y·nwg.x).
+func (d *Device) addNormDispatch(k *kernel, p *params, bufs []*devBuf, rows int) error {
+	x, y := d.grid2D(rows)
+	return d.dispatch(k, p, bufs, x, y, 1)
+}

@@ -1,0 +1,110 @@
+package gpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocx/gocx/kernels/ref"
+)
+
+// addNormShapes are rows×cols cases: one column, a prime width, ViT-S and
+// ViT-B widths, one row and prime row counts.
+var addNormShapes = [][2]int{{1, 1}, {3, 1}, {1, 7}, {13, 7}, {1, 384}, {7, 384}, {3, 768}, {2, 2053}}
+
+func TestAddScaledLayerNorm(t *testing.T) {
+	d := openTestDevice(t)
+	defer d.SetSubgroups(true)
+	for _, sg := range []bool{true, false} {
+		if ok, _ := d.Subgroups(); sg && !ok {
+			continue
+		}
+		d.SetSubgroups(sg)
+		rng := rand.New(rand.NewPCG(71, 72))
+		for _, s := range addNormShapes {
+			for _, scaled := range []bool{false, true} {
+				name := fmt.Sprintf("subgroups=%v %dx%d scaled=%v", sg, s[0], s[1], scaled)
+				checkAddScaledLayerNorm(t, d, rng, s[0], s[1], scaled, name)
+			}
+		}
+	}
+}
+
+func checkAddScaledLayerNorm(t *testing.T, d *Device, rng *rand.Rand, rows, cols int, scaled bool, name string) {
+	t.Helper()
+	n := rows * cols
+	x, a := randSlice(rng, n), randSlice(rng, n)
+	for i := range x {
+		x[i] = 3 + 2*x[i] // an offset mean tests the two-pass variance
+	}
+	w, beta := randSlice(rng, cols), randSlice(rng, cols)
+	gx, ga, gw, gb := mustUpload(t, d, x), mustUpload(t, d, a), mustUpload(t, d, w), mustUpload(t, d, beta)
+	gs, gy, gm, gr := opAlloc(t, d, n), opAlloc(t, d, n), opAlloc(t, d, rows), opAlloc(t, d, rows)
+	bufs := []*Buffer{gx, ga, gw, gb, gs, gy, gm, gr}
+	var gamma []float32
+	var gamma64 []float64
+	var gg *Buffer
+	if scaled {
+		gamma = randSlice(rng, cols)
+		gamma64 = to64(gamma)
+		gg = mustUpload(t, d, gamma)
+		bufs = append(bufs, gg)
+	}
+	defer func() {
+		for _, b := range bufs {
+			b.Release()
+		}
+	}()
+	const eps = 1e-6
+	if err := d.AddScaledLayerNorm(gs, gy, gm, gr, gx, ga, gg, gw, gb, rows, cols, eps); err != nil {
+		t.Fatal(err)
+	}
+	ws, wy, wm, wr := make([]float64, n), make([]float64, n), make([]float64, rows), make([]float64, rows)
+	ref.AddScaledLayerNorm(ws, wy, wm, wr, to64(x), to64(a), gamma64, to64(w), to64(beta), rows, cols, eps)
+	opCheck(t, name+" sum", mustDownload(t, d, gs), ws, 1e-6)
+	opCheck(t, name+" y", mustDownload(t, d, gy), wy, 2e-6)
+	opCheck(t, name+" mean", mustDownload(t, d, gm), wm, 2e-6)
+	opCheck(t, name+" rstd", mustDownload(t, d, gr), wr, 2e-6)
+}
+
+func TestAddScaledLayerNormPanics(t *testing.T) {
+	d := openTestDevice(t)
+	b6, b2, b3 := opAlloc(t, d, 6), opAlloc(t, d, 2), opAlloc(t, d, 3)
+	o6, o6b, o2 := opAlloc(t, d, 6), opAlloc(t, d, 6), opAlloc(t, d, 2)
+	defer func() {
+		for _, b := range []*Buffer{b6, b2, b3, o6, o6b, o2} {
+			b.Release()
+		}
+	}()
+	opExpectPanic(t, "gpu.AddScaledLayerNorm: len(gamma)=2, want 3", func() {
+		d.AddScaledLayerNorm(o6, o6b, o2, b2, b6, b6, b2, b3, b3, 2, 3, 1e-6)
+	})
+	opExpectPanic(t, "must be different buffers", func() {
+		d.AddScaledLayerNorm(b6, o6b, o2, b2, b6, b6, nil, b3, b3, 2, 3, 1e-6)
+	})
+	opExpectPanic(t, "len(a)=3, want 6", func() {
+		d.AddScaledLayerNorm(o6, o6b, o2, b2, b6, b3, nil, b3, b3, 2, 3, 1e-6)
+	})
+}
+
+// BenchmarkAddScaledLayerNorm reports GB/s of compulsory traffic (x and a
+// read, s and y written: 16 bytes per element) at ViT-S token widths, with
+// LayerScale (two kernels) and without (one).
+func BenchmarkAddScaledLayerNorm(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(73, 74))
+	rows, cols := opBenchRows()
+	cols = 384
+	buf := benchBuffers(b, d, rng, rows*cols, rows*cols, cols, cols, cols, rows*cols, rows*cols, rows, rows)
+	for _, scaled := range []bool{true, false} {
+		gamma := buf[2]
+		if !scaled {
+			gamma = nil
+		}
+		b.Run(fmt.Sprintf("scaled=%v", scaled), func(b *testing.B) {
+			runQueued(b, d, 16*float64(rows*cols), "GB/s", func() error {
+				return d.AddScaledLayerNorm(buf[5], buf[6], buf[7], buf[8], buf[0], buf[1], gamma, buf[3], buf[4], rows, cols, 1e-6)
+			})
+		})
+	}
+}
