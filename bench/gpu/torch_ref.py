@@ -1,8 +1,9 @@
 """PyTorch reference timings for gocx's GPU benchmarks, on the same card in the same script run.
 
 GEMM in fp32 with TF32 off (cuBLAS), at the square sizes and the ViT-S/14 Linear shapes (T = 64 x 261 tokens,
-B transposed as in F.linear); softmax, LayerNorm and GELU bandwidth at the ViT-S shapes; device copy
-bandwidth. Times are CUDA-event medians. Prints one JSON object per line.
+B transposed as in F.linear, and the weight gradients dW = dY^T X); softmax, LayerNorm and GELU bandwidth
+(forward and backward) at the ViT-S shapes; device copy bandwidth. Times are CUDA-event medians. Prints one
+JSON object per line.
 """
 import json
 import sys
@@ -64,6 +65,64 @@ out(what="layernorm", rows=T, cols=384, seconds=t, gbs=2 * x.numel() * 4 / t / 1
 x = torch.randn(T, 1536, device=dev)
 t = timed(lambda: torch.nn.functional.gelu(x))
 out(what="gelu", rows=T, cols=1536, seconds=t, gbs=2 * x.numel() * 4 / t / 1e9)
+del x
+
+
+def guarded(what, fn):
+    """Runs one extra measurement; an API difference prints an error line instead of ending the script."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - report and go on
+        out(what=what, error=repr(e))
+
+
+# The backward row kernels (aten ops without autograd, so only the kernel is timed; GB/s counts dy and the
+# saved input read once and dx written once, as gocx's gpubench does) and the 518 px attention rows.
+def softmax_rows():
+    for rows, cols in ((64 * 6 * 261, 261), (16 * 6 * 1374, 1374)):
+        x = torch.randn(rows, cols, device=dev)
+        y = torch.softmax(x, -1)
+        t = timed(lambda: torch.softmax(x, -1))
+        out(what="softmax", rows=rows, cols=cols, seconds=t, gbs=2 * x.numel() * 4 / t / 1e9)
+        dy = torch.randn_like(y)
+        t = timed(lambda: torch.ops.aten._softmax_backward_data(dy, y, -1, torch.float32))
+        out(what="softmax_backward", rows=rows, cols=cols, seconds=t, gbs=3 * x.numel() * 4 / t / 1e9)
+
+
+def layernorm_rows():
+    for cols in (384, 768):
+        x = torch.randn(T, cols, device=dev)
+        w = torch.randn(cols, device=dev)
+        b = torch.randn(cols, device=dev)
+        t = timed(lambda: torch.ops.aten.native_layer_norm(x, [cols], w, b, 1e-6))
+        out(what="layernorm", rows=T, cols=cols, seconds=t, gbs=2 * x.numel() * 4 / t / 1e9)
+        _, mean, rstd = torch.ops.aten.native_layer_norm(x, [cols], w, b, 1e-6)
+        dy = torch.randn_like(x)
+        t = timed(lambda: torch.ops.aten.native_layer_norm_backward(dy, x, [cols], mean, rstd, w, b, [True, True, True]))
+        out(what="layernorm_backward", rows=T, cols=cols, seconds=t, gbs=3 * x.numel() * 4 / t / 1e9)
+
+
+def gelu_backward():
+    x = torch.randn(T, 1536, device=dev)
+    dy = torch.randn_like(x)
+    t = timed(lambda: torch.ops.aten.gelu_backward(dy, x))
+    out(what="gelu_backward", rows=T, cols=1536, seconds=t, gbs=3 * x.numel() * 4 / t / 1e9)
+
+
+# Weight gradients of the ViT-S Linear layers, dW = dYᵀ·X (gocx runs these as split-K TN GEMMs).
+def weight_gradients():
+    for name, (n, k) in {"qkv": (1152, 384), "proj": (384, 384), "fc1": (1536, 384), "fc2": (384, 1536)}.items():
+        dy = torch.randn(T, n, device=dev)
+        x = torch.randn(T, k, device=dev)
+        t = timed(lambda: dy.t() @ x)
+        out(what="gemm", shape=f"vits-{name}-dW", m=n, n=k, k=T, seconds=t, tflops=2 * T * n * k / t / 1e12)
+
+
+guarded("softmax_rows", softmax_rows)
+guarded("layernorm_rows", layernorm_rows)
+guarded("gelu_backward", gelu_backward)
+guarded("weight_gradients", weight_gradients)
+torch.cuda.empty_cache()
 
 # Attention at the ViT-S head shapes: PyTorch SDPA in fp32 (no TF32), forward and forward+backward.
 import torch.nn.functional as F

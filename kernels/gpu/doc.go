@@ -122,13 +122,29 @@
 // the 32×32k8 tile that CPU adapters use)
 // double-buffered in workgroup memory (one barrier per step), vec4 global
 // loads where the layout is aligned, bounds-checked edges, and a fused
-// epilogue (bias per column, exact GELU). Products with few output tiles
-// and a long K (weight gradients) are split along K and summed by a second
-// kernel. Transposes, leading dimensions, strided and shared batches follow
-// kernels.Gemm. The row kernels
-// (Softmax, LogSoftmax, LayerNorm and their backwards) run one workgroup per
-// row with workgroup reductions, through subgroup operations when the
-// probe verified them. Gelu and GeluBackward are elementwise.
+// epilogue (bias per column, exact GELU, optionally also storing the
+// pre-activation for the backward). Products with few output tiles and a
+// long K (weight gradients) are split along K (with their own tile
+// ranking) and summed by a second kernel. Transposes, leading dimensions,
+// strided and shared batches follow kernels.Gemm. The row kernels
+// (Softmax, LogSoftmax, LayerNorm and their backwards) have two forms: a
+// register path, where a group of invocations (often one subgroup) holds
+// a row in registers as vec4s, so that each row is read once and written
+// once and a workgroup serves several short rows; and a loop path, one
+// workgroup per row, for rows too long for registers and for CPU adapters
+// (whose compilers are slow on the unrolled form). Reductions go through
+// subgroup operations when the probe verified them, otherwise a fixed-order
+// tree. Gelu, GeluBackward and the copy kernel move 1, 2 or 4 vec4s per
+// invocation (RowTuning, StreamShape).
+//
+// # Views and packed training state
+//
+// Buffer.View aliases a span of a buffer at an aligned offset; every kernel
+// works on views unchanged (they are bound with an offset). Arenas of
+// parameters, gradients and moments built from views let AdamWMultiCtrl
+// and EMAMultiCtrl update a whole model in one dispatch each, scaled by
+// clip coefficients and guarded by a skip flag that SumSquaresSpans and
+// ClipControl compute on the device.
 //
 // # Testing
 //

@@ -4,13 +4,6 @@ import (
 	"github.com/gocx/gocx/kernels"
 )
 
-// geluVariant is the template data and cache key of gelu.wgsl.
-type geluVariant struct {
-	Mode string
-	Vec4 bool
-	T    string
-}
-
 // Gelu queues y = GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)) elementwise (the
 // exact GELU of DINOv2). y and x have the same length and must be distinct.
 //
@@ -45,10 +38,12 @@ func (d *Device) gelu(mode string, n int, bufs []*devBuf) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	v := geluVariant{Mode: mode, Vec4: n%4 == 0, T: "f32"}
-	if v.Vec4 {
-		v.T, n = "vec4<f32>", n/4
+	shape := currentRowTuning().Stream
+	elem := "f32"
+	if n%4 == 0 {
+		elem, n = "vec4<f32>", n/4
 	}
+	v := newStreamVariant("gelu.wgsl", mode, elem, shape)
 	bind := []access{readOnly, readWrite}
 	if mode == "bwd" {
 		bind = []access{readOnly, readOnly, readWrite}
@@ -59,6 +54,5 @@ func (d *Device) gelu(mode string, n int, bufs []*devBuf) error {
 	}
 	var p params
 	p.int(n)
-	x, y := d.grid2D((n + 255) / 256)
-	return d.dispatch(k, &p, bufs, x, y, 1)
+	return d.streamDispatch(k, v, shape, &p, bufs, n)
 }

@@ -1,5 +1,6 @@
 // GELU (exact, erf form), elementwise over P.n elements of type {{.T}}
-// (mode {{.Mode}}):
+// (mode {{.Mode}}; {{.U}} elements per invocation, {{if .Stride}}grid-stride{{else}}one-shot{{end}}: see
+// stream_main in copy.wgsl):
 //   fwd: y = x·Φ(x)
 //   bwd: dx = dy·(Φ(x) + x·φ(x)),  φ(x) = e^{−x²/2}/√(2π)
 // Φ comes from the erfc fit in common.wgsl (fractional error < 1.2e-7).
@@ -20,7 +21,7 @@ struct Params {
 {{- end}}
 {{template "common_gelu"}}
 
-{{- if .Vec4}}
+{{- if eq .T "vec4<f32>"}}
 fn f(v: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(F(v.x), F(v.y), F(v.z), F(v.w));
 }
@@ -38,17 +39,27 @@ fn F(v: f32) -> f32 {
 {{- end}}
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = (wid.x + wid.y * nwg.x) * 256u + lid;
-    if (i >= P.n) {
-        return;
+fn item(i: u32) {
+{{- range $k := seq .U}}
+    var x{{$k}}: {{$.T}};
+{{- if ne $.Mode "fwd"}}
+    var d{{$k}}: {{$.T}};
+{{- end}}
+    if (i + {{mul $k 256}}u < P.n) {
+        x{{$k}} = x[i + {{mul $k 256}}u];
+{{- if ne $.Mode "fwd"}}
+        d{{$k}} = dy[i + {{mul $k 256}}u];
+{{- end}}
     }
-{{- if eq .Mode "fwd"}}
-    y[i] = f(x[i]);
+{{- end}}
+{{- range $k := seq .U}}
+    if (i + {{mul $k 256}}u < P.n) {
+{{- if eq $.Mode "fwd"}}
+        y[i + {{mul $k 256}}u] = f(x{{$k}});
 {{- else}}
-    dx[i] = dy[i] * f(x[i]);
+        dx[i + {{mul $k 256}}u] = d{{$k}} * f(x{{$k}});
+{{- end}}
+    }
 {{- end}}
 }
+{{template "stream_main" .}}

@@ -49,9 +49,14 @@ var testGemmTiles = []GemmTile{
 // GemmEpilogue fuses per-column work into a GEMM's store: C = act(α·A·B +
 // β·C + bias) with bias[n] added to every row (Bias.Len() == N) and act the
 // exact GELU when Gelu is set. A Linear layer with GELU is one dispatch.
+//
+// Pre, when set, also receives the pre-activation α·A·B + β·C + bias (with
+// C's layout; it must not alias A, B, C or Bias), which is what the GELU's
+// backward needs: dpre = dC ⊙ GELU'(pre).
 type GemmEpilogue struct {
 	Bias *Buffer
 	Gelu bool
+	Pre  *Buffer
 }
 
 // gemmVariant is the template data and the pipeline cache key.
@@ -61,6 +66,7 @@ type gemmVariant struct {
 	Stages                                   int
 	TransA, TransB, VecA, VecB, VecC         bool
 	Beta, Bias, Gelu                         bool
+	Pre                                      bool // also store the pre-activation (GemmEpilogue.Pre)
 	Unroll                                   bool // unroll the k-step loop (not on CPU adapters: LLVM compile time)
 	PadA, PadB                               int  // vec4s of padding per k-row of As/Bs (breaks bank conflicts of scattered stores)
 	Group                                    int  // tile-row band of the grouped tile order, 0 = plain order
@@ -105,12 +111,21 @@ func (d *Device) GemmFused(p kernels.Gemm, a, b, c *Buffer, ep GemmEpilogue) err
 	d.checkBuffer(op, "B", b)
 	d.checkBuffer(op, "C", c)
 	g := p.Check(op, a.n, b.n, c.n)
-	if c.buf == a.buf || c.buf == b.buf {
+	if c.overlaps(a) || c.overlaps(b) {
 		panic(fmt.Sprintf("%s: C must not alias A or B", op))
 	}
 	if ep.Bias != nil {
 		d.checkBuffer(op, "bias", ep.Bias)
 		kernels.CheckLen(op, "bias", ep.Bias.n, g.N)
+	}
+	if ep.Pre != nil {
+		d.checkBuffer(op, "pre", ep.Pre)
+		if _, _, lc := g.Need(); ep.Pre.n < lc {
+			panic(fmt.Sprintf("%s: len(pre)=%d, need %d (C's layout)", op, ep.Pre.n, lc))
+		}
+		if ep.Pre.overlaps(a) || ep.Pre.overlaps(b) || ep.Pre.overlaps(c) || (ep.Bias != nil && ep.Pre.overlaps(ep.Bias)) {
+			panic(fmt.Sprintf("%s: pre must not alias A, B, C or bias", op))
+		}
 	}
 	if g.M == 0 || g.N == 0 || g.Batch == 0 {
 		return nil
@@ -124,21 +139,31 @@ func (d *Device) GemmFused(p kernels.Gemm, a, b, c *Buffer, ep GemmEpilogue) err
 	if ep.Bias != nil {
 		bias = ep.Bias.buf
 	}
-	if s := d.splitK(g); s > 1 {
-		return d.gemmSplitK(g, s, a.buf, b.buf, c.buf, bias, ep.Gelu)
+	var pre *devBuf
+	if ep.Pre != nil {
+		pre = ep.Pre.buf
 	}
-	return d.gemmLaunch(g, g.K, a.buf, b.buf, c.buf, bias, ep.Gelu)
+	if s := d.splitK(g); s > 1 {
+		return d.gemmSplitK(g, s, a.buf, b.buf, c.buf, bias, pre, ep.Gelu)
+	}
+	return d.gemmLaunchPre(g, g.K, a.buf, b.buf, c.buf, bias, pre, ep.Gelu)
 }
 
-// gemmLaunch records the dispatches of one resolved Gemm. kLast is the k
-// extent of the last batch entry (K for all others): split-K launches a
-// Gemm whose batch entries are slices of K, the last one possibly shorter.
-func (d *Device) gemmLaunch(g kernels.Gemm, kLast int, a, b, c, bias *devBuf, gelu bool) error {
-	tile := d.pickGemmTile(g)
+// gemmLaunchPre records the dispatches of one resolved Gemm, storing the
+// pre-activation in pre too when it is not nil. kLast is the k extent of
+// the last batch entry (K for all others): split-K launches a Gemm whose
+// batch entries are slices of K, the last one possibly shorter.
+func (d *Device) gemmLaunchPre(g kernels.Gemm, kLast int, a, b, c, bias, pre *devBuf, gelu bool) error {
+	return d.gemmLaunchTile(d.pickGemmTile(g), g, kLast, a, b, c, bias, pre, gelu)
+}
+
+// gemmLaunchTile is gemmLaunchPre on the given tile (split-K chooses the
+// tile of its partial products itself: pickSplitKTile).
+func (d *Device) gemmLaunchTile(tile GemmTile, g kernels.Gemm, kLast int, a, b, c, bias, pre *devBuf, gelu bool) error {
 	v := gemmVariant{
 		Name: tile.Name, BM: tile.BM, BN: tile.BN, BK: tile.BK, TM: tile.TM, TN: tile.TN,
 		Stages: 2, TransA: g.TransA, TransB: g.TransB,
-		Beta: g.Beta != 0, Bias: bias != nil, Gelu: gelu,
+		Beta: g.Beta != 0, Bias: bias != nil, Gelu: gelu, Pre: pre != nil,
 		Group: d.gemmGroup, Unroll: d.gemmUnroll,
 	}
 	// vec4 global access needs the contiguous dimension, the leading
@@ -168,6 +193,9 @@ func (d *Device) gemmLaunch(g kernels.Gemm, kLast int, a, b, c, bias *devBuf, ge
 		if v.Bias {
 			bind = append(bind, readOnly)
 		}
+		if v.Pre {
+			bind = append(bind, readWrite)
+		}
 		return kernelSpec{file: "gemm.wgsl", data: v, bind: bind}
 	})
 	if err != nil {
@@ -176,6 +204,9 @@ func (d *Device) gemmLaunch(g kernels.Gemm, kLast int, a, b, c, bias *devBuf, ge
 	bufs := []*devBuf{a, b, c}
 	if v.Bias {
 		bufs = append(bufs, bias)
+	}
+	if v.Pre {
+		bufs = append(bufs, pre)
 	}
 	gx, gy := (g.N+v.BN-1)/v.BN, (g.M+v.BM-1)/v.BM
 	maxG := int(d.limits.MaxComputeWorkgroupsPerDimension)
@@ -238,7 +269,7 @@ func (d *Device) GemmTileFor(p kernels.Gemm) string {
 	if s := d.splitK(g); s > 1 {
 		kc := ((g.K+s-1)/s + 15) &^ 15
 		g.Batch, g.K = (g.K+kc-1)/kc, kc
-		return fmt.Sprintf("%s splitK=%d", d.pickGemmTile(g).Name, g.Batch)
+		return fmt.Sprintf("%s splitK=%d", d.pickSplitKTile(g).Name, g.Batch)
 	}
 	return d.pickGemmTile(g).Name
 }

@@ -28,12 +28,51 @@ func (d *Device) splitK(g kernels.Gemm) int {
 	return max(s, 1)
 }
 
+// splitKRates rank the tiles for the partial products of a split-K weight
+// gradient (dW = dYᵀ·X, A transposed: TN): each tile's speed relative to
+// 128x64, the mean over the proj, fc1 and fc2 dW shapes of ViT-S (K =
+// 16,704 in 30, 8 and 8 slices) in the first H200 session's forced-tile
+// runs (gpubench -tiles, bench/RESULTS.md), where 128x64 was the fastest
+// at 26.8-33.9 TFLOP/s. pickGemmTile's wave model ranks 32x32 first for
+// these grids (its small tiles fill the last wave), which measured only
+// 21.7-27.7 TFLOP/s as the automatic choice of the second session.
+var splitKRates = map[string]float64{
+	"128x64":    1,
+	"64x64":     0.93,
+	"128x128k8": 0.92,
+	"32x32":     0.84,
+	"32x32k8":   0.84,
+	"128x128":   0.82,
+}
+
+// pickSplitKTile chooses the tile for the partial products g of a split-K
+// GEMM (Batch = the slices, K = one slice). splitK sized the grid to fill
+// the device, so for the measured weight-gradient layout (A transposed, B
+// not) the fastest tile by splitKRates wins outright; other layouts (the
+// 1024³ NN square, where 128x128k8 measured best) keep pickGemmTile's
+// choice, as do a forced tile and CPU adapters.
+func (d *Device) pickSplitKTile(g kernels.Gemm) GemmTile {
+	if d.gemmForce != nil || !d.gemmUnroll || !g.TransA || g.TransB {
+		return d.pickGemmTile(g)
+	}
+	best := GemmTiles[0]
+	for _, t := range GemmTiles {
+		if splitKRates[t.Name] > splitKRates[best.Name] {
+			best = t
+		}
+	}
+	return best
+}
+
 // splitKKey is the cache key and template data of the summing kernel.
 type splitKKey struct {
 	Beta, Bias, Gelu bool
+	Pre              bool // also store the pre-activation (GemmEpilogue.Pre)
 }
 
-func (d *Device) gemmSplitK(g kernels.Gemm, s int, a, b, c, bias *devBuf, gelu bool) error {
+// gemmSplitK runs g as s slices of K and their sum; pre, when not nil,
+// also receives the pre-activation (GemmEpilogue.Pre).
+func (d *Device) gemmSplitK(g kernels.Gemm, s int, a, b, c, bias, pre *devBuf, gelu bool) error {
 	kc := (g.K + s - 1) / s
 	kc = (kc + 15) &^ 15 // whole k-steps per slice, and vec4-aligned offsets
 	s = (g.K + kc - 1) / kc
@@ -59,15 +98,19 @@ func (d *Device) gemmSplitK(g kernels.Gemm, s int, a, b, c, bias *devBuf, gelu b
 		ps.StrideB = kc
 	}
 	ps.SharedA, ps.SharedB = false, false
-	if err := d.gemmLaunch(ps, kLast, a, b, part.buf, nil, false); err != nil {
+	if err := d.gemmLaunchTile(d.pickSplitKTile(ps), ps, kLast, a, b, part.buf, nil, nil, false); err != nil {
 		return err
 	}
-	key := splitKKey{Beta: g.Beta != 0, Bias: bias != nil, Gelu: gelu}
+	key := splitKKey{Beta: g.Beta != 0, Bias: bias != nil, Gelu: gelu, Pre: pre != nil}
 	bind := []access{readOnly, readWrite}
 	bufs := []*devBuf{part.buf, c}
 	if key.Bias {
 		bind = append(bind, readOnly)
 		bufs = append(bufs, bias)
+	}
+	if key.Pre {
+		bind = append(bind, readWrite)
+		bufs = append(bufs, pre)
 	}
 	k, err := d.kernel(key, func() kernelSpec { return kernelSpec{file: "gemm_splitk.wgsl", data: key, bind: bind} })
 	if err != nil {

@@ -36,14 +36,22 @@ func (d *Device) LayerNorm(y, mean, rstd, x, gamma, beta *Buffer, rows, cols int
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, err := d.rowKernel("layernorm.wgsl", "fwd", cols, []string{"sum"},
-		[]access{readOnly, readOnly, readOnly, readWrite, readWrite, readWrite})
+	bind := []access{readOnly, readOnly, readOnly, readWrite, readWrite, readWrite}
+	bufs := []*devBuf{x.buf, gamma.buf, beta.buf, y.buf, mean.buf, rstd.buf}
+	var p params
+	p.int(rows).int(cols).f32(eps).int(0)
+	if plan, ok := d.planRows(cols, currentRowTuning()); ok {
+		k, v, err := d.rowRegKernel("layernorm.wgsl", "fwd", plan, false, false, bind)
+		if err != nil {
+			return err
+		}
+		return d.rowRegDispatch(k, v, &p, bufs, rows)
+	}
+	k, err := d.rowKernel("layernorm.wgsl", "fwd", cols, []string{"sum"}, bind)
 	if err != nil {
 		return err
 	}
-	var p params
-	p.int(rows).int(cols).f32(eps).int(0)
-	return d.rowDispatch(k, &p, []*devBuf{x.buf, gamma.buf, beta.buf, y.buf, mean.buf, rstd.buf}, rows)
+	return d.rowDispatch(k, &p, bufs, rows)
 }
 
 // LayerNormBackward queues the gradients of LayerNorm from dy, the input x
@@ -86,6 +94,10 @@ func (d *Device) LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma *
 		}
 		return d.fillWords(dbeta.buf, 0, cols, 0)
 	}
+	tu := currentRowTuning()
+	if plan, ok := d.planRows(cols, tu); ok {
+		return d.layerNormBackwardReg(plan, tu, dx, dgamma, dbeta, dy, x, mean, rstd, gamma, rows, cols)
+	}
 	k, err := d.rowKernel("layernorm.wgsl", "bwd", cols, []string{"sum"},
 		[]access{readOnly, readOnly, readOnly, readOnly, readOnly, readWrite})
 	if err != nil {
@@ -120,14 +132,55 @@ func (d *Device) LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma *
 	if err := d.dispatch(kc, &pc, []*devBuf{dy.buf, x.buf, mean.buf, rstd.buf, part.buf}, (cols+63)/64, nChunks, 1); err != nil {
 		return err
 	}
-	ks, err := d.kernel(rowKey{File: "layernorm.wgsl", Mode: "colsum"}, func() kernelSpec {
-		return kernelSpec{file: "layernorm.wgsl", data: rowVariant{File: "layernorm.wgsl", Mode: "colsum"},
+	return d.layerNormColSum(part, dgamma, dbeta, nChunks, cols)
+}
+
+// layerNormBackwardReg is LayerNormBackward on the register path: one
+// grid-stride kernel computes dx and per-workgroup column sums (each row
+// of dy and x is read once), then colsum adds the workgroups' sums.
+func (d *Device) layerNormBackwardReg(plan rowPlan, tu RowTuning, dx, dgamma, dbeta, dy, x, mean, rstd, gamma *Buffer, rows, cols int) error {
+	k, v, err := d.rowRegKernel("layernorm.wgsl", "bwd", plan, false, true,
+		[]access{readOnly, readOnly, readOnly, readOnly, readOnly, readWrite, readWrite})
+	if err != nil {
+		return err
+	}
+	perUnit := tu.Partials
+	if perUnit <= 0 {
+		perUnit = 4
+	}
+	groups := min((rows+v.RPW-1)/v.RPW, perUnit*d.computeUnits(), int(d.limits.MaxComputeWorkgroupsPerDimension))
+	part, err := d.allocLocked(2 * groups * cols)
+	if err != nil {
+		return err
+	}
+	defer d.releaseLocked(part) // see LayerNormBackward
+	var p params
+	p.int(rows).int(cols).f32(0).int(0)
+	bufs := []*devBuf{dy.buf, x.buf, mean.buf, rstd.buf, gamma.buf, dx.buf, part.buf}
+	if err := d.dispatch(k, &p, bufs, groups, 1, 1); err != nil {
+		return err
+	}
+	return d.layerNormColSum(part, dgamma, dbeta, groups, cols)
+}
+
+// layerNormColSum records dγ[c] = Σ_b part[2b·cols + c] and
+// dβ[c] = Σ_b part[(2b+1)·cols + c] over the n partial rows, in order.
+func (d *Device) layerNormColSum(part, dgamma, dbeta *Buffer, n, cols int) error {
+	// 16 strands of partial rows per column on a GPU (a latency-bound
+	// loop otherwise: ~500 partial rows, ~400 columns), 4 on a CPU adapter.
+	w := 256
+	if d.info.DeviceType == "CPU" {
+		w = 64
+	}
+	key := rowKey{File: "layernorm.wgsl", Mode: "colsum", W: w}
+	ks, err := d.kernel(key, func() kernelSpec {
+		return kernelSpec{file: "layernorm.wgsl", data: rowVariant{File: "layernorm.wgsl", Mode: "colsum", W: w},
 			bind: []access{readOnly, readWrite, readWrite}}
 	})
 	if err != nil {
 		return err
 	}
 	var ps params
-	ps.int(nChunks).int(cols).f32(0).int(0)
-	return d.dispatch(ks, &ps, []*devBuf{part.buf, dgamma.buf, dbeta.buf}, (cols+63)/64, 1, 1)
+	ps.int(n).int(cols).f32(0).int(0)
+	return d.dispatch(ks, &ps, []*devBuf{part.buf, dgamma.buf, dbeta.buf}, (cols+15)/16, 1, 1)
 }

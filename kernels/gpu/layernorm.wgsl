@@ -1,3 +1,198 @@
+{{- if .Reg}}
+{{- if .S}}
+enable subgroups;
+{{- end}}
+// LayerNorm, register path (rows.wgsl): {{.RPW}} rows per workgroup of {{.W}},
+// {{.T}} invocations per row holding {{.R}} values of type {{.E}} each
+// (mode {{.Mode}}). Each row is read once and written once.
+//   fwd:   μ = mean_k x_k,  σ² = mean_k (x_k − μ)²  (two passes over the
+//          registers, biased), rstd = 1/√(σ² + eps),
+//          y_k = (x_k − μ)·rstd·γ_k + β_k,  mean[r] = μ, rstd[r] = rstd.
+//   bwd:   x̂ = (x − μ)·rstd, g = dy⊙γ,
+//          dx = rstd·(g − mean_k g − x̂·mean_k(g⊙x̂)), and the column sums
+//          Σ dy·x̂ and Σ dy over the rows a workgroup handles: workgroup w
+//          takes the blocks of {{.RPW}} rows w, w + nwg, … (a grid-stride
+//          loop), each invocation adds its columns' terms in row order,
+//          and the groups' sums are added in group order into
+//          part[2w·cols + c] (Σ dy·x̂) and part[(2w+1)·cols + c] (Σ dy),
+//          which the colsum mode of the loop path then adds up.
+
+struct Params {
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    chunk: u32,
+}
+{{- if eq .Mode "fwd"}}
+@group(0) @binding(0) var<storage, read> x: array<{{.E}}>;
+@group(0) @binding(1) var<storage, read> gamma: array<{{.E}}>;
+@group(0) @binding(2) var<storage, read> beta: array<{{.E}}>;
+@group(0) @binding(3) var<storage, read_write> y: array<{{.E}}>;
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
+{{- else}}
+@group(0) @binding(0) var<storage, read> dy: array<{{.E}}>;
+@group(0) @binding(1) var<storage, read> x: array<{{.E}}>;
+@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> rstd: array<f32>;
+@group(0) @binding(4) var<storage, read> gamma: array<{{.E}}>;
+@group(0) @binding(5) var<storage, read_write> dx: array<{{.E}}>;
+@group(0) @binding(6) var<storage, read_write> part: array<{{.E}}>;
+@group(0) @binding(7) var<uniform> P: Params;
+{{- if gt .RPW 1}}
+
+var<workgroup> c_g: array<{{.E}}, {{.W}}>;
+var<workgroup> c_b: array<{{.E}}, {{.W}}>;
+{{- end}}
+{{- end}}
+{{template "rows_common" .}}
+{{- $last := sub .R 1}}
+
+@compute @workgroup_size({{.W}})
+fn main({{template "rows_args" .}}) {
+{{- template "rows_lanes" .}}
+    let inv_n = 1.0 / f32(max(P.cols, 1u));
+    // γ (and β) of this invocation's columns: the same for every row.
+{{- range $k := seq .R}}
+    var g{{$k}} = {{$.E}}(0.0);
+{{- if eq $.Mode "fwd"}}
+    var h{{$k}} = {{$.E}}(0.0);
+{{- end}}
+{{- end}}
+{{- range $k := seq $last}}
+    g{{$k}} = gamma[g_lane + {{mul $k $.T}}u];
+{{- if eq $.Mode "fwd"}}
+    h{{$k}} = beta[g_lane + {{mul $k $.T}}u];
+{{- end}}
+{{- end}}
+    if (last_ok) {
+        g{{$last}} = gamma[g_lane + {{mul $last .T}}u];
+{{- if eq .Mode "fwd"}}
+        h{{$last}} = beta[g_lane + {{mul $last .T}}u];
+{{- end}}
+    }
+{{- if eq .Mode "fwd"}}
+{{- template "rows_row" .}}
+{{- range $k := seq .R}}
+    var v{{$k}} = {{$.E}}(0.0);
+{{- end}}
+    if (live) {
+{{- range $k := seq $last}}
+        v{{$k}} = x[o + {{mul $k $.T}}u];
+{{- end}}
+        if (last_ok) {
+            v{{$last}} = x[o + {{mul $last .T}}u];
+        }
+    }
+    var s = hsum(v0);
+{{- range $k := seq $last}}
+    s += hsum(v{{add $k 1}});
+{{- end}}
+    let mu = grp_sum(s) * inv_n;
+{{- range $k := seq $last}}
+    v{{$k}} = v{{$k}} - mu;
+{{- end}}
+    v{{$last}} = select({{.E}}(0.0), v{{$last}} - mu, last_ok);
+    var q = hsum(v0 * v0);
+{{- range $k := seq $last}}
+    q += hsum(v{{add $k 1}} * v{{add $k 1}});
+{{- end}}
+    let rs = 1.0 / sqrt(grp_sum(q) * inv_n + P.eps);
+    if (live) {
+{{- range $k := seq $last}}
+        y[o + {{mul $k $.T}}u] = v{{$k}} * rs * g{{$k}} + h{{$k}};
+{{- end}}
+        if (last_ok) {
+            y[o + {{mul $last .T}}u] = v{{$last}} * rs * g{{$last}} + h{{$last}};
+        }
+        if (g_lane == 0u) {
+            mean[row] = mu;
+            rstd[row] = rs;
+        }
+    }
+{{- else}}
+{{- range $k := seq .R}}
+    var cg{{$k}} = {{$.E}}(0.0);
+    var cb{{$k}} = {{$.E}}(0.0);
+{{- end}}
+    let nblk = (P.rows + {{sub .RPW 1}}u) / {{.RPW}}u;
+    for (var blk = wid.x; blk < nblk; blk += nwg.x) {
+        let row = blk * {{.RPW}}u + lid / {{.T}}u;
+        let live = row < P.rows;
+        let o = row * nu + g_lane;
+        var mu = 0.0;
+        var rs = 0.0;
+{{- range $k := seq .R}}
+        var a{{$k}} = {{$.E}}(0.0);
+        var b{{$k}} = {{$.E}}(0.0);
+{{- end}}
+        if (live) {
+            mu = mean[row];
+            rs = rstd[row];
+{{- range $k := seq $last}}
+            a{{$k}} = dy[o + {{mul $k $.T}}u];
+            b{{$k}} = x[o + {{mul $k $.T}}u];
+{{- end}}
+            if (last_ok) {
+                a{{$last}} = dy[o + {{mul $last .T}}u];
+                b{{$last}} = x[o + {{mul $last .T}}u];
+            }
+        }
+        // a: dy, then g = dy⊙γ; b: x, then x̂. Out-of-row slots have dy = 0.
+{{- range $k := seq .R}}
+        b{{$k}} = (b{{$k}} - mu) * rs;
+        cg{{$k}} += a{{$k}} * b{{$k}};
+        cb{{$k}} += a{{$k}};
+        a{{$k}} = a{{$k}} * g{{$k}};
+{{- end}}
+        var sg = hsum(a0);
+        var sgx = hsum(a0 * b0);
+{{- range $k := seq $last}}
+        sg += hsum(a{{add $k 1}});
+        sgx += hsum(a{{add $k 1}} * b{{add $k 1}});
+{{- end}}
+        let m2 = grp_sum2(vec2<f32>(sg, sgx)) * inv_n;
+        let ma = m2.x;
+        let mb = m2.y;
+        if (live) {
+{{- range $k := seq $last}}
+            dx[o + {{mul $k $.T}}u] = rs * (a{{$k}} - ma - b{{$k}} * mb);
+{{- end}}
+            if (last_ok) {
+                dx[o + {{mul $last .T}}u] = rs * (a{{$last}} - ma - b{{$last}} * mb);
+            }
+        }
+    }
+    // Column sums of the workgroup: group 0 adds the other groups' in order.
+    let pg = 2u * wid.x * nu + g_lane;
+    let pb = pg + nu;
+{{- range $k := seq .R}}
+{{- if gt $.RPW 1}}
+    c_g[lid] = cg{{$k}};
+    c_b[lid] = cb{{$k}};
+    workgroupBarrier();
+    if (lid < {{$.T}}u{{if eq $k $last}} && last_ok{{end}}) {
+        var tg = c_g[lid];
+        var tb = c_b[lid];
+        for (var i = 1u; i < {{$.RPW}}u; i++) {
+            tg += c_g[i * {{$.T}}u + lid];
+            tb += c_b[i * {{$.T}}u + lid];
+        }
+        part[pg + {{mul $k $.T}}u] = tg;
+        part[pb + {{mul $k $.T}}u] = tb;
+    }
+    workgroupBarrier();
+{{- else}}
+    {{if eq $k $last}}if (last_ok) {{end}}{
+        part[pg + {{mul $k $.T}}u] = cg{{$k}};
+        part[pb + {{mul $k $.T}}u] = cb{{$k}};
+    }
+{{- end}}
+{{- end}}
+{{- end}}
+}
+{{- else}}
 {{- if .Subgroups}}
 enable subgroups;
 {{- end}}
@@ -10,8 +205,10 @@ enable subgroups;
 //   cols:  partial column sums over a chunk of P.chunk rows: thread c of
 //          chunk b writes part[2b·cols + c] = Σ dy·x̂ and
 //          part[(2b+1)·cols + c] = Σ dy (rows in order).
-//   colsum: dγ[c] = Σ_b part[2b·cols + c], dβ[c] = Σ_b part[(2b+1)·cols + c],
-//          chunks in order: the column sums are deterministic.
+//   colsum: dγ[c] = Σ_b part[2b·cols + c], dβ[c] = Σ_b part[(2b+1)·cols + c]:
+//          a workgroup of {{.W}} takes 16 columns, its {{div .W 16}} strands the chunks
+//          b ≡ strand (mod {{div .W 16}}) in order, then strand 0 adds the strands' sums
+//          in order: the column sums are deterministic.
 
 struct Params {
     rows: u32,
@@ -116,20 +313,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     part[(2u * gid.y + 1u) * P.cols + c] = db;
 }
 {{- else}}
+{{- $strands := div .W 16}}
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let c = gid.x;
-    if (c >= P.cols) {
-        return;
-    }
+var<workgroup> cs_g: array<f32, {{.W}}>;
+var<workgroup> cs_b: array<f32, {{.W}}>;
+
+@compute @workgroup_size({{.W}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let c = wid.x * 16u + lid % 16u;
+    let strand = lid / 16u;
     var dg = 0.0;
     var db = 0.0;
-    for (var b = 0u; b < P.rows; b++) {
-        dg += part[2u * b * P.cols + c];
-        db += part[(2u * b + 1u) * P.cols + c];
+    if (c < P.cols) {
+        for (var b = strand; b < P.rows; b += {{$strands}}u) {
+            dg += part[2u * b * P.cols + c];
+            db += part[(2u * b + 1u) * P.cols + c];
+        }
     }
-    dgamma[c] = dg;
-    dbeta[c] = db;
+    cs_g[lid] = dg;
+    cs_b[lid] = db;
+    workgroupBarrier();
+    if (strand == 0u && c < P.cols) {
+        var tg = cs_g[lid];
+        var tb = cs_b[lid];
+        for (var s = 1u; s < {{$strands}}u; s++) {
+            tg += cs_g[s * 16u + lid];
+            tb += cs_b[s * 16u + lid];
+        }
+        dgamma[c] = tg;
+        dbeta[c] = tb;
+    }
 }
+{{- end}}
 {{- end}}

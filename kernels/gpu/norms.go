@@ -81,8 +81,8 @@ func (d *Device) rkDispatch(k *kernel, p *params, bufs []*devBuf, rows int) erro
 func checkDistinct(op string, names []string, bufs ...*Buffer) {
 	for i := range bufs {
 		for j := i + 1; j < len(bufs); j++ {
-			if bufs[i].buf == bufs[j].buf {
-				panic(fmt.Sprintf("%s: %s and %s are the same buffer; this op needs distinct buffers", op, names[i], names[j]))
+			if bufs[i].overlaps(bufs[j]) {
+				panic(fmt.Sprintf("%s: %s and %s are the same buffer or overlapping views; this op needs distinct buffers", op, names[i], names[j]))
 			}
 		}
 	}

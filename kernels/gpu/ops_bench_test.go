@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -136,4 +137,105 @@ func BenchmarkAdamW(b *testing.B) {
 		}
 		opBench(b, d, bytes, func() error { return d.AdamWMulti(list) })
 	})
+}
+
+// BenchmarkRowPaths times the row kernels at the ViT-S shapes on each path
+// (the loop path, and the register path with and without subgroup
+// reductions), so one run compares them on a device:
+//
+//	go test -run '^$' -bench RowPaths ./kernels/gpu/                 # small sizes
+//	GOCX_GPU_BIG=1 go test -run '^$' -bench RowPaths ./kernels/gpu/  # B=64: 100,224 attention rows
+func BenchmarkRowPaths(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(6, 6))
+	// Attention rows of ViT-S (images × 6 heads × 261 queries, 261 keys),
+	// the 518 px attention rows (1374 keys), token rows of 384 features.
+	attn, tok := 6*261, 261
+	if opBig() {
+		attn, tok = 64*6*261, 64*261
+	}
+	type job struct {
+		name  string
+		bytes float64 // compulsory traffic: inputs read and outputs written once
+		lens  []int
+		op    func(buf []*Buffer) error
+	}
+	jobs := []job{
+		{"Softmax_261", 8 * float64(attn*261), []int{attn * 261, attn * 261},
+			func(buf []*Buffer) error { return d.Softmax(buf[1], buf[0], attn, 261) }},
+		{"SoftmaxBackward_261", 12 * float64(attn*261), []int{attn * 261, attn * 261, attn * 261},
+			func(buf []*Buffer) error { return d.SoftmaxBackward(buf[2], buf[0], buf[1], attn, 261) }},
+		{"LogSoftmax_1374", 8 * float64(attn/4*1374), []int{attn / 4 * 1374, attn / 4 * 1374},
+			func(buf []*Buffer) error { return d.LogSoftmax(buf[1], buf[0], attn/4, 1374) }},
+		{"LayerNorm_384", 8 * float64(tok*384), []int{tok * 384, 384, 384, tok * 384, tok, tok},
+			func(buf []*Buffer) error {
+				return d.LayerNorm(buf[3], buf[4], buf[5], buf[0], buf[1], buf[2], tok, 384, 1e-6)
+			}},
+		{"LayerNormBackward_384", 12 * float64(tok*384), []int{tok * 384, tok * 384, tok, tok, 384, tok * 384, 384, 384},
+			func(buf []*Buffer) error {
+				return d.LayerNormBackward(buf[5], buf[6], buf[7], buf[0], buf[1], buf[2], buf[3], buf[4], tok, 384)
+			}},
+	}
+	sgOK, _ := d.Subgroups()
+	for _, j := range jobs {
+		b.Run(j.name, func(b *testing.B) {
+			buf := make([]*Buffer, len(j.lens))
+			for i, n := range j.lens {
+				buf[i] = opBenchBuf(b, d, rng, n)
+			}
+			for _, path := range []struct {
+				name string
+				p    RowPath
+				sg   bool
+			}{{"loop", RowLoop, true}, {"reg+sg", RowRegisters, true}, {"reg", RowRegisters, false}} {
+				if path.sg && !sgOK && path.p == RowRegisters {
+					continue
+				}
+				b.Run(path.name, func(b *testing.B) {
+					defer d.SetSubgroups(true)
+					d.SetSubgroups(path.sg)
+					withRowTuning(RowTuning{Path: path.p}, func() {
+						opBench(b, d, j.bytes, func() error { return j.op(buf) })
+					})
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkStreamShapes times the copy kernel (Copy, and CopyShaped with
+// every StreamShape of streamShapes) and Gelu / GeluBackward under each
+// shape: n = tokens × 1,536 floats (the ViT-S MLP activations), 64·261
+// tokens with GOCX_GPU_BIG=1, else 261 (BenchmarkRows' size).
+func BenchmarkStreamShapes(b *testing.B) {
+	d := openTestDevice(b)
+	rng := rand.New(rand.NewPCG(7, 7))
+	n := 261 * 1536
+	if opBig() {
+		n = 64 * 261 * 1536
+	}
+	x, y, z := opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n), opBenchBuf(b, d, rng, n)
+	b.Run("Copy", func(b *testing.B) {
+		opBench(b, d, 8*float64(n), func() error { return d.Copy(y, 0, x, 0, n) })
+	})
+	for _, s := range streamShapes {
+		name := fmt.Sprintf("x%d", max(s.PerInvocation, 1))
+		if s.PerInvocation == 0 {
+			name = "x4default"
+		}
+		if s.WorkgroupsPerUnit > 0 {
+			name += fmt.Sprintf("_stride%d", s.WorkgroupsPerUnit)
+		}
+		b.Run("CopyShaped_"+name, func(b *testing.B) {
+			opBench(b, d, 8*float64(n), func() error { return d.CopyShaped(y, 0, x, 0, n, s) })
+		})
+		withRowTuning(RowTuning{Stream: s}, func() {
+			b.Run("Gelu_"+name, func(b *testing.B) {
+				opBench(b, d, 8*float64(n), func() error { return d.Gelu(y, x) })
+			})
+			b.Run("GeluBackward_"+name, func(b *testing.B) {
+				opBench(b, d, 12*float64(n), func() error { return d.GeluBackward(z, x, y) })
+			})
+		})
+	}
 }

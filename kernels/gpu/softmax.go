@@ -47,13 +47,7 @@ func (d *Device) softmaxFwd(op, mode string, y, x *Buffer, rows, cols int) error
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, err := d.rowKernel("softmax.wgsl", mode, cols, []string{"sum", "max"}, []access{readOnly, readWrite})
-	if err != nil {
-		return err
-	}
-	var p params
-	p.int(rows).int(cols)
-	return d.rowDispatch(k, &p, []*devBuf{x.buf, y.buf}, rows)
+	return d.softmaxLaunch(mode, []*devBuf{x.buf, y.buf}, []access{readOnly, readWrite}, rows, cols)
 }
 
 func (d *Device) softmaxBwd(op, mode string, dx, y, dy *Buffer, rows, cols int) error {
@@ -70,19 +64,38 @@ func (d *Device) softmaxBwd(op, mode string, dx, y, dy *Buffer, rows, cols int) 
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, err := d.rowKernel("softmax.wgsl", mode, cols, []string{"sum"}, []access{readOnly, readOnly, readWrite})
+	return d.softmaxLaunch(mode, []*devBuf{y.buf, dy.buf, dx.buf}, []access{readOnly, readOnly, readWrite}, rows, cols)
+}
+
+// softmaxLaunch records one softmax.wgsl kernel of the given mode over
+// bufs: the register path when the row fits (see rowkernels.go), else one
+// workgroup per row.
+func (d *Device) softmaxLaunch(mode string, bufs []*devBuf, bind []access, rows, cols int) error {
+	fwd := mode == "fwd" || mode == "logfwd"
+	var p params
+	p.int(rows).int(cols)
+	if plan, ok := d.planRows(cols, currentRowTuning()); ok {
+		k, v, err := d.rowRegKernel("softmax.wgsl", mode, plan, fwd, false, bind)
+		if err != nil {
+			return err
+		}
+		return d.rowRegDispatch(k, v, &p, bufs, rows)
+	}
+	ops := []string{"sum"}
+	if fwd {
+		ops = append(ops, "max")
+	}
+	k, err := d.rowKernel("softmax.wgsl", mode, cols, ops, bind)
 	if err != nil {
 		return err
 	}
-	var p params
-	p.int(rows).int(cols)
-	return d.rowDispatch(k, &p, []*devBuf{y.buf, dy.buf, dx.buf}, rows)
+	return d.rowDispatch(k, &p, bufs, rows)
 }
 
 // mustDiffer panics when an output buffer is also bound as an input: a
 // buffer cannot be both read-only and writable in one dispatch.
 func mustDiffer(op, outName string, out *Buffer, inName string, in *Buffer) {
-	if out.buf == in.buf {
-		panic(fmt.Sprintf("%s: %s and %s must be different buffers", op, outName, inName))
+	if out.overlaps(in) {
+		panic(fmt.Sprintf("%s: %s and %s must be different buffers (or non-overlapping views)", op, outName, inName))
 	}
 }

@@ -13,6 +13,8 @@
 //	gpubench -tiles       # also every GEMM tile variant for every shape
 //	gpubench -small       # tiny sizes, to try it on lavapipe
 //	gpubench -attn        # only fused vs unfused attention (and every flash tile)
+//	gpubench -rowsonly    # only the row-kernel, GELU and copy variants (see rows.go)
+//	gpubench -norows -tiles -shapes dW   # every tile for the split-K weight gradients
 package main
 
 import (
@@ -36,6 +38,8 @@ var (
 	small    = flag.Bool("small", false, "tiny sizes (for a CPU adapter such as lavapipe)")
 	backend  = flag.String("backend", "", "adapter backend: vulkan, metal, dx12 or software (default: the first hardware one)")
 	skipRows = flag.Bool("norows", false, "skip the row-kernel and copy measurements")
+	rowsOnly = flag.Bool("rowsonly", false, "only the row-kernel, GELU and copy measurements (every variant)")
+	shapes   = flag.String("shapes", "", "only the GEMM shapes whose name contains this string")
 	attn     = flag.Bool("attn", false, "only compare fused with unfused attention at the ViT-S shapes (see attn.go)")
 )
 
@@ -71,19 +75,22 @@ func run() error {
 	if *small {
 		sq, tok, checkN = []int{64, 128}, 261, 256
 	}
-	if err := gemmCheck(d, checkN); err != nil {
-		return err
-	}
-	if err := gemmSpeed(d, sq, tok); err != nil {
-		return err
+	if !*rowsOnly {
+		if err := gemmCheck(d, checkN); err != nil {
+			return err
+		}
+		if err := gemmSpeed(d, sq, tok); err != nil {
+			return err
+		}
 	}
 	if *skipRows {
 		return nil
 	}
-	if err := rowSpeed(d, tok); err != nil {
+	copyBest, err := streamSpeed(d, tok, *small)
+	if err != nil {
 		return err
 	}
-	if err := copySpeed(d, *small); err != nil {
+	if err := rowSpeed(d, tok, *small, copyBest); err != nil {
 		return err
 	}
 	return dispatchOverhead(d)
@@ -244,6 +251,9 @@ func gemmSpeed(d *gpu.Device, sq []int, tok int) error {
 		}
 	}
 	for _, s := range gemmShapes(sq, tok) {
+		if !strings.Contains(s.name, *shapes) {
+			continue
+		}
 		r := s.p.Resolved()
 		la, lb, lc := r.Need()
 		a, err := randBuffer(d, rng, la)
@@ -281,110 +291,6 @@ func gemmSpeed(d *gpu.Device, sq []int, tok int) error {
 		b.Release()
 		c.Release()
 	}
-	return nil
-}
-
-func rowSpeed(d *gpu.Device, tok int) error {
-	rng := rand.New(rand.NewPCG(5, 6))
-	attn := tok * 6 // ViT-S: 6 heads, one softmax row per (image, head, query)
-	ok, size := d.Subgroups()
-	fmt.Printf("\nrow kernels GB/s (compulsory traffic; subgroups available=%v size %d):\n", ok, size)
-	type job struct {
-		name  string
-		bytes float64
-		lens  []int
-		op    func(b []*gpu.Buffer) error
-	}
-	jobs := []job{
-		{fmt.Sprintf("Softmax %d×261", attn), 8 * float64(attn*261), []int{attn * 261, attn * 261},
-			func(b []*gpu.Buffer) error { return d.Softmax(b[1], b[0], attn, 261) }},
-		{fmt.Sprintf("SoftmaxBackward %d×261", attn), 12 * float64(attn*261), []int{attn * 261, attn * 261, attn * 261},
-			func(b []*gpu.Buffer) error { return d.SoftmaxBackward(b[2], b[0], b[1], attn, 261) }},
-		{fmt.Sprintf("LogSoftmax %d×65536", 64), 8 * float64(64*65536), []int{64 * 65536, 64 * 65536},
-			func(b []*gpu.Buffer) error { return d.LogSoftmax(b[1], b[0], 64, 65536) }},
-		{fmt.Sprintf("LayerNorm %d×384", tok), 8 * float64(tok*384), []int{tok * 384, 384, 384, tok * 384, tok, tok},
-			func(b []*gpu.Buffer) error { return d.LayerNorm(b[3], b[4], b[5], b[0], b[1], b[2], tok, 384, 1e-6) }},
-		{fmt.Sprintf("LayerNormBackward %d×384", tok), 12 * float64(tok*384), []int{tok * 384, tok * 384, tok, tok, 384, tok * 384, 384, 384},
-			func(b []*gpu.Buffer) error {
-				return d.LayerNormBackward(b[5], b[6], b[7], b[0], b[1], b[2], b[3], b[4], tok, 384)
-			}},
-		{fmt.Sprintf("Gelu %d×1536", tok), 8 * float64(tok*1536), []int{tok * 1536, tok * 1536},
-			func(b []*gpu.Buffer) error { return d.Gelu(b[1], b[0]) }},
-		{fmt.Sprintf("GeluBackward %d×1536", tok), 12 * float64(tok*1536), []int{tok * 1536, tok * 1536, tok * 1536},
-			func(b []*gpu.Buffer) error { return d.GeluBackward(b[2], b[0], b[1]) }},
-	}
-	for _, j := range jobs {
-		bufs := make([]*gpu.Buffer, len(j.lens))
-		for i, n := range j.lens {
-			var err error
-			if bufs[i], err = randBuffer(d, rng, n); err != nil {
-				return err
-			}
-		}
-		var cols []string
-		for _, sg := range []bool{true, false} {
-			if sg && !ok {
-				continue
-			}
-			d.SetSubgroups(sg)
-			dt, err := timeOp(d, func() error { return j.op(bufs) })
-			if err != nil {
-				return err
-			}
-			cols = append(cols, fmt.Sprintf("subgroups=%-5v %8.1f GB/s %8.3f ms", sg, j.bytes/dt.Seconds()/1e9, dt.Seconds()*1e3))
-		}
-		d.SetSubgroups(true)
-		fmt.Printf("  %-34s %s\n", j.name, strings.Join(cols, "   "))
-		for _, b := range bufs {
-			b.Release()
-		}
-	}
-	return nil
-}
-
-// copySpeed times a 1 GiB device copy (read + write = 2 GiB moved) through
-// CopyBufferToBuffer and through the copy kernel.
-func copySpeed(d *gpu.Device, small bool) error {
-	n := 1 << 28 // floats: 1 GiB
-	if small {
-		n = 1 << 20
-	}
-	if n > d.MaxLen() {
-		n = d.MaxLen() &^ 3
-	}
-	src, err := d.Alloc(n)
-	if err != nil {
-		return err
-	}
-	defer src.Release()
-	dst, err := d.Alloc(n)
-	if err != nil {
-		return err
-	}
-	defer dst.Release()
-	if err := d.Fill(src, 1); err != nil {
-		return err
-	}
-	bytes := 8 * float64(n)
-	fmt.Printf("\ncopy of %d MiB (GB/s counts read + write):\n", n>>18)
-	ts := make([]time.Duration, *runs)
-	if err := d.CopyTransfer(dst, src, n); err != nil {
-		return err
-	}
-	for r := range ts {
-		t0 := time.Now()
-		if err := d.CopyTransfer(dst, src, n); err != nil {
-			return err
-		}
-		ts[r] = time.Since(t0)
-	}
-	slices.Sort(ts)
-	fmt.Printf("  CopyBufferToBuffer (submit+wait each) %8.1f GB/s %8.3f ms\n", bytes/ts[len(ts)/2].Seconds()/1e9, ts[len(ts)/2].Seconds()*1e3)
-	dt, err := timeOp(d, func() error { return d.Copy(dst, 0, src, 0, n) })
-	if err != nil {
-		return err
-	}
-	fmt.Printf("  copy kernel (vec4, queued)            %8.1f GB/s %8.3f ms\n", bytes/dt.Seconds()/1e9, dt.Seconds()*1e3)
 	return nil
 }
 

@@ -1,0 +1,77 @@
+package gpu
+
+import "fmt"
+
+// streamVariant is the template data and cache key of a streaming kernel
+// (copy.wgsl's stream form, gelu.wgsl): the file and mode, the element type
+// T, U elements per invocation and whether the grid strides.
+type streamVariant struct {
+	File, Mode string
+	T          string
+	U          int
+	Stride     bool
+}
+
+// check panics unless s is a valid StreamShape.
+func (s StreamShape) check(op string) {
+	if s.PerInvocation < 0 || s.PerInvocation > 4 || s.WorkgroupsPerUnit < 0 {
+		panic(fmt.Sprintf("%s: StreamShape %+v: PerInvocation must be 0 to 4 and WorkgroupsPerUnit at least 0", op, s))
+	}
+}
+
+// newStreamVariant applies the defaults of a checked StreamShape.
+func newStreamVariant(file, mode, elem string, s StreamShape) streamVariant {
+	u := s.PerInvocation
+	if u == 0 {
+		u = 4
+	}
+	return streamVariant{File: file, Mode: mode, T: elem, U: u, Stride: s.WorkgroupsPerUnit > 0}
+}
+
+// streamDispatch launches a streaming kernel over n elements: one
+// workgroup per 256·U elements, or (grid-stride) at most
+// WorkgroupsPerUnit workgroups per compute unit.
+func (d *Device) streamDispatch(k *kernel, v streamVariant, s StreamShape, p *params, bufs []*devBuf, n int) error {
+	groups := (n + 256*v.U - 1) / (256 * v.U)
+	if v.Stride {
+		groups = min(groups, s.WorkgroupsPerUnit*d.computeUnits(), int(d.limits.MaxComputeWorkgroupsPerDimension))
+	}
+	x, y := d.grid2D(groups)
+	return d.dispatch(k, p, bufs, x, y, 1)
+}
+
+// CopyShaped is Copy through the streaming form of the copy kernel, shaped
+// by s: vec4 elements when n and both offsets are multiples of 4, s.PerInvocation
+// of them per invocation, a one-shot or grid-stride grid. It exists so that
+// benchmarks can compare the shapes (Copy itself keeps one element per
+// invocation); the result is the same.
+func (d *Device) CopyShaped(dst *Buffer, dstOff int, src *Buffer, srcOff, n int, s StreamShape) error {
+	d.checkBuffer("CopyShaped", "dst", dst)
+	d.checkBuffer("CopyShaped", "src", src)
+	if n < 0 || dstOff < 0 || srcOff < 0 || dstOff+n > dst.n || srcOff+n > src.n {
+		panic(fmt.Sprintf("gpu.CopyShaped: span out of range: dst[%d:%d] of %d, src[%d:%d] of %d", dstOff, dstOff+n, dst.n, srcOff, srcOff+n, src.n))
+	}
+	if dst.overlaps(src) {
+		panic("gpu.CopyShaped: dst and src are the same buffer or overlapping views")
+	}
+	s.check("gpu.CopyShaped")
+	if n == 0 {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	vec4 := n%4 == 0 && dstOff%4 == 0 && srcOff%4 == 0
+	v := newStreamVariant("copy.wgsl", "", elemType(vec4), s)
+	k, err := d.kernel(v, func() kernelSpec {
+		return kernelSpec{file: "copy.wgsl", data: v, bind: []access{readOnly, readWrite}}
+	})
+	if err != nil {
+		return err
+	}
+	if vec4 {
+		n, srcOff, dstOff = n/4, srcOff/4, dstOff/4
+	}
+	var p params
+	p.int(n).int(srcOff).int(dstOff)
+	return d.streamDispatch(k, v, s, &p, []*devBuf{src.buf, dst.buf}, n)
+}
