@@ -269,7 +269,12 @@ func AuditStep(cfg AuditConfig, centering cxformer.Centering, weights *state.Fil
 		return nil, err
 	}
 	v := Values{LR: cfg.Opt.LR, WD: cfg.Opt.WeightDecay, LastLayerLR: cfg.Opt.LR, Momentum: cfg.Opt.TeacherMomentum}
-	norms, err := update(student, teacher, opt, cfg.Opt.ClipGrad, v, false)
+	packed, err := packModels(student, teacher, opt)
+	if err != nil {
+		return nil, fmt.Errorf("audit step: %w", err)
+	}
+	defer packed.release()
+	norms, err := update(packed, opt, cfg.Opt.ClipGrad, v, false)
 	if err != nil {
 		return nil, fmt.Errorf("audit step: %w", err)
 	}

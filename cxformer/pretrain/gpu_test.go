@@ -141,3 +141,39 @@ func BenchmarkSSLStepGPU(b *testing.B) {
 	b.ReportMetric(float64(b.N*cfg.BatchSize)/sec, "images/s")
 	b.ReportMetric(float64(b.N)/sec, "steps/s")
 }
+
+// On the GPU a whole training step stays on the device: it waits for the
+// device once (the single read of its results at the end), and after the
+// first steps it creates no GPU buffers, staging buffers or pipelines.
+// (Bind groups are not counted: the pool hands a step's intermediates
+// different buffers from step to step, so new (kernel, buffers)
+// combinations keep appearing; they are cheap host objects in a bounded
+// cache.)
+func TestGPUStepWaitsOnceAndAllocatesNothing(t *testing.T) {
+	dev := gputest.Device(t)
+	c := gpuTestConfig()
+	// Every image masked at one ratio, so that the buffers a step needs are
+	// the same sizes in every step (random mask counts change the sizes of
+	// the iBOT tensors, and the pool grows until it has seen the largest).
+	c.MaskProbability, c.MaskRatioMin, c.MaskRatioMax = 1, 0.3, 0.3
+	tr := newDeviceTrainer(t, c, dev)
+	for range 3 {
+		step(t, tr)
+	}
+	const steps = 3
+	before := dev.Kernels().Stats()
+	for range steps {
+		step(t, tr)
+	}
+	after := dev.Kernels().Stats()
+	t.Logf("per step: %d dispatches, %d submits, %d waits, %d new bind groups",
+		(after.Dispatches-before.Dispatches)/steps, (after.Submits-before.Submits)/steps,
+		(after.Waits-before.Waits)/steps, (after.BindGroupsCreated-before.BindGroupsCreated)/steps)
+	if w := after.Waits - before.Waits; w != steps {
+		t.Errorf("%d waits in %d steps, want one per step", w, steps)
+	}
+	if after.Allocations != before.Allocations || after.StagingAllocations != before.StagingAllocations ||
+		after.PipelinesCreated != before.PipelinesCreated {
+		t.Errorf("steady state allocated: before %+v, after %+v", before, after)
+	}
+}

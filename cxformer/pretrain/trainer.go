@@ -35,6 +35,7 @@ type Trainer struct {
 
 	step   int
 	masker *Masker
+	packed *packedModels // the models' arenas (see packModels)
 }
 
 // NewTrainer builds a freshly initialised student on dev (seeded by
@@ -70,10 +71,14 @@ func NewTrainer(cfg Config, dev tensor.Device, source DataSource) (*Trainer, err
 	if err != nil {
 		return nil, err
 	}
+	packed, err := packModels(student, teacher, opt)
+	if err != nil {
+		return nil, err
+	}
 	return &Trainer{
 		Cfg: cfg, Dev: dev, Student: student, Teacher: teacher,
 		Centers: cxformer.NewCenters(cfg.SSL, dev), Opt: opt, Sched: NewSchedules(cfg),
-		Source: source, Monitor: DefaultCollapseMonitor(), masker: masker,
+		Source: source, Monitor: DefaultCollapseMonitor(), masker: masker, packed: packed,
 	}, nil
 }
 
@@ -156,6 +161,11 @@ func (e *NonFiniteError) Error() string { return e.Msg }
 // A NaN or infinite loss term or gradient norm returns a *NonFiniteError
 // naming it, and leaves the model, optimiser, centers and step count as
 // they were before the call.
+//
+// The update needs nothing from the host: clipping coefficients and the
+// NaN guard are computed on the device and the optimiser and EMA read them
+// there (see packedModels), so on a GPU the step's only wait is the single
+// read of its results at the end (losses, norms, entropy, center norm).
 func (t *Trainer) Step() (Metrics, error) {
 	start := time.Now()
 	it := t.step
@@ -173,9 +183,7 @@ func (t *Trainer) Step() (Metrics, error) {
 	for _, p := range t.Student.Backbone.Params {
 		p.V.SetRequiresGrad(!frozen)
 	}
-	for _, p := range t.Student.AllParams() {
-		p.V.ZeroGrad()
-	}
+	t.packed.grads.Zero()
 	saved := saveCenters(t.Centers)
 	defer saved.release()
 
@@ -186,31 +194,57 @@ func (t *Trainer) Step() (Metrics, error) {
 		saved.restore(t.Centers)
 		return m, fmt.Errorf("step %d: %w", it, err)
 	}
-	m.Losses = readLosses(out)
+	terms, losses := lossTerms(out)
+	defer losses.Release()
+	tp.Backward(out.Total)
+	up := t.packed.update(t.Opt, t.Cfg.ClipGrad, v, frozen, losses)
+	defer up.release()
+
+	// Everything the host wants from the step comes back in one read: the
+	// step's only wait on a GPU.
+	stats := []*tensor.Tensor{losses, up.sumsq, tensor.MeanRowEntropy(out.TargetsDINO, 256)}
+	centered := t.Cfg.SSL.Centering == cxformer.SoftmaxCentering
+	if centered {
+		c := t.Centers.DINO.Value
+		sq := tensor.Mul(c, c)
+		stats = append(stats, tensor.Sum(sq))
+		sq.Release()
+	}
+	all := tensor.Concat1D(stats...)
+	for _, s := range stats[2:] {
+		s.Release()
+	}
+	vals := all.Data()
+	all.Release()
+	for i, name := range terms {
+		m.Losses.set(name, float64(vals[i]))
+	}
+	vals = vals[len(terms):]
+	m.GradNorm = map[string]float64{}
+	for i, name := range up.names {
+		m.GradNorm[name] = math.Sqrt(float64(vals[i]))
+	}
+	vals = vals[len(up.names):]
 	if bad := nonFiniteTerms(m.Losses, out); len(bad) > 0 {
+		t.Opt.UndoStep()
 		saved.restore(t.Centers)
 		return m, &NonFiniteError{Step: it, Terms: bad, Msg: fmt.Sprintf(
 			"step %d: non-finite loss term: %s (%s); the model is left as before this step",
 			it, strings.Join(bad, ", "), m.Losses.describe())}
 	}
-	tp.Backward(out.Total)
-
-	m.GradNorm, err = update(t.Student, t.Teacher, t.Opt, t.Cfg.ClipGrad, v, frozen)
-	if err != nil {
+	if bad := nonFiniteNorms(m.GradNorm, up.names); len(bad) > 0 {
+		t.Opt.UndoStep()
 		saved.restore(t.Centers)
-		var nf *NonFiniteError
-		if errors.As(err, &nf) {
-			nf.Step = it
-			nf.Msg = fmt.Sprintf("step %d: %s; the model is left as before this step", it, nf.Msg)
-		}
-		return m, err
+		return m, &NonFiniteError{Step: it, Terms: bad, Msg: fmt.Sprintf(
+			"step %d: gradient norm of %s is not finite; the model is left as before this step",
+			it, strings.Join(bad, ", "))}
 	}
 
 	k := t.Cfg.SSL.DINOHead.Prototypes
-	m.Entropy = meanRowEntropy(out.TargetsDINO, 256)
+	m.Entropy = float64(vals[0])
 	m.EntropyRatio = m.Entropy / math.Log(float64(k))
-	if t.Cfg.SSL.Centering == cxformer.SoftmaxCentering {
-		m.CenterNorm = l2(t.Centers.DINO.Value.Data())
+	if centered {
+		m.CenterNorm = math.Sqrt(float64(vals[1]))
 	}
 	if sig, fired := t.Monitor.Observe(m.EntropyRatio); sig != "" {
 		m.Collapse = sig
@@ -286,43 +320,39 @@ func releaseBatch(b cxformer.Batch) {
 	}
 }
 
-// update clips each student module's gradients to clip (0: no clipping),
-// takes the AdamW step and moves the teacher towards the student with
-// momentum v.Momentum. With frozenBackbone the backbone is neither clipped,
-// stepped nor averaged. A non-finite gradient norm stops before anything
-// changes and returns a *NonFiniteError naming the module.
-func update(student, teacher *cxformer.SSLModel, opt *optim.AdamW, clip float64, v Values, frozenBackbone bool) (map[string]float64, error) {
-	maxNorm := clip
-	if clip == 0 {
-		maxNorm = math.Inf(1)
-	}
+// update is the whole optimisation step of packed models, read back (the
+// audit step and tests use it; Step reads it together with its other
+// results): per-module clipping to clip (0: none), AdamW and the teacher
+// EMA. A non-finite gradient norm leaves everything as it was and returns a
+// *NonFiniteError naming the module.
+func update(pm *packedModels, opt *optim.AdamW, clip float64, v Values, frozenBackbone bool) (map[string]float64, error) {
+	none := tensor.Zeros(pm.params.Device(), 1)
+	defer none.Release()
+	up := pm.update(opt, clip, v, frozenBackbone, none)
+	defer up.release()
+	vals := up.sumsq.Data()
 	norms := map[string]float64{}
-	var bad []string
-	for _, mod := range student.Modules() {
-		if frozenBackbone && mod.Name == "backbone" {
-			continue
-		}
-		n := optim.ClipGradNorm(mod.Params, maxNorm)
-		norms[mod.Name] = n
-		if math.IsNaN(n) || math.IsInf(n, 0) {
-			bad = append(bad, "grad:"+mod.Name)
-		}
+	for i, name := range up.names {
+		norms[name] = math.Sqrt(float64(vals[i]))
 	}
-	if len(bad) > 0 {
+	if bad := nonFiniteNorms(norms, up.names); len(bad) > 0 {
+		opt.UndoStep()
 		return norms, &NonFiniteError{Terms: bad, Msg: fmt.Sprintf("gradient norm of %s is not finite",
 			strings.Join(bad, ", "))}
 	}
-	opt.Step(v.LR, v.WD, v.LastLayerLR)
-	tmods := teacher.Modules()
-	for i, mod := range student.Modules() {
-		if frozenBackbone && mod.Name == "backbone" {
-			continue
-		}
-		if err := optim.EMA(tmods[i].Params, mod.Params, v.Momentum); err != nil {
-			return norms, err
+	return norms, nil
+}
+
+// nonFiniteNorms names ("grad:<module>") the modules whose gradient norm is
+// NaN or infinite, in the order of names.
+func nonFiniteNorms(norms map[string]float64, names []string) []string {
+	var bad []string
+	for _, name := range names {
+		if n := norms[name]; math.IsNaN(n) || math.IsInf(n, 0) {
+			bad = append(bad, "grad:"+name)
 		}
 	}
-	return norms, nil
+	return bad
 }
 
 func readLosses(out cxformer.StepOutput) Losses {
@@ -359,42 +389,6 @@ func nonFiniteTerms(l Losses, out cxformer.StepOutput) []string {
 func (l Losses) describe() string {
 	return fmt.Sprintf("total %g, dino_local %g, dino_global %g, koleo %g, ibot %g",
 		l.Total, l.DINOLocal, l.DINOGlobal, l.KoLeo, l.IBOT)
-}
-
-// meanRowEntropy is the mean over (at most maxRows leading) rows of
-// −Σ_k p_k ln p_k of a row-stochastic (rows, K) tensor, accumulated in
-// float64 on the host.
-func meanRowEntropy(p *tensor.Tensor, maxRows int) float64 {
-	rows, k := p.Dim(0), p.Numel()/p.Dim(0)
-	var data []float32
-	if rows > maxRows {
-		s := tensor.Slice(p, 0, 0, maxRows)
-		data = s.Data()
-		s.Release()
-		rows = maxRows
-	} else {
-		data = p.Data()
-	}
-	var total float64
-	for r := range rows {
-		var h float64
-		for _, q := range data[r*k : (r+1)*k] {
-			if q > 0 {
-				f := float64(q)
-				h -= f * math.Log(f)
-			}
-		}
-		total += h
-	}
-	return total / float64(rows)
-}
-
-func l2(x []float32) float64 {
-	var s float64
-	for _, v := range x {
-		s += float64(v) * float64(v)
-	}
-	return math.Sqrt(s)
 }
 
 // savedCenters is a copy of the centering state taken before a step, to

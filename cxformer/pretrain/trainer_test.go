@@ -416,18 +416,20 @@ func TestTrainerStart(t *testing.T) {
 func TestNonFiniteGradientStopsUpdate(t *testing.T) {
 	tr := newTestTrainer(t, smallConfig())
 	step(t, tr)
-	for _, p := range tr.Student.AllParams() {
-		p.V.Grad = tensor.Zeros(tensor.CPU, p.V.Value.Shape()...)
-	}
+	tr.packed.grads.Zero()
 	g := tr.Student.IBOTParams[0].V.Grad
 	d := g.Data()
 	d[0] = float32(math.NaN())
 	g.Load(d)
 	student, teacher := snapshot(tr.Student), snapshot(tr.Teacher)
-	_, err := update(tr.Student, tr.Teacher, tr.Opt, 3, tr.Sched.At(5), false)
+	optSteps := tr.Opt.Steps()
+	_, err := update(tr.packed, tr.Opt, 3, tr.Sched.At(5), false)
 	var nf *NonFiniteError
 	if !errors.As(err, &nf) || strings.Join(nf.Terms, ",") != "grad:ibot_head" {
 		t.Fatalf("err %v, want a *NonFiniteError naming grad:ibot_head", err)
+	}
+	if tr.Opt.Steps() != optSteps {
+		t.Errorf("the optimiser's step count moved from %d to %d", optSteps, tr.Opt.Steps())
 	}
 	for name, v := range snapshot(tr.Student) {
 		if !sameBits(v, student[name]) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/gocx/gocx/kernels"
 	"github.com/gocx/gocx/tensor"
 )
 
@@ -25,6 +24,7 @@ type AdamW struct {
 	groups []ParamGroup
 	slots  []moments
 	steps  int
+	packed *packedState // nil until Pack
 }
 
 // moments is one parameter's optimizer state: PyTorch's exp_avg,
@@ -78,6 +78,10 @@ func (o *AdamW) Steps() int { return o.steps }
 // last-layer freeze). A gradient that does not match its parameter's shape
 // or device panics.
 func (o *AdamW) Step(lr, wd, lastLayerLR float64) {
+	if o.packed != nil {
+		o.StepControlled(lr, wd, lastLayerLR, nil, nil)
+		return
+	}
 	o.steps++
 	for i, g := range o.groups {
 		p := g.Param
@@ -90,27 +94,21 @@ func (o *AdamW) Step(lr, wd, lastLayerLR float64) {
 			s.v = tensor.Zeros(p.Value.Device(), p.Value.Shape()...)
 		}
 		s.step++
-		groupLR := lr
-		if g.IsLastLayer {
-			groupLR = lastLayerLR
-		}
-		tensor.AdamW(p.Value, p.Grad, s.m, s.v, kernels.AdamWHyper{
-			LR:          groupLR * g.LRMult,
-			Beta1:       o.cfg.Beta1,
-			Beta2:       o.cfg.Beta2,
-			Eps:         o.cfg.Eps,
-			WeightDecay: wd * g.WDMult,
-			Step:        s.step,
-		})
+		tensor.AdamW(p.Value, p.Grad, s.m, s.v, o.hyper(g, s.step, lr, wd, lastLayerLR))
 	}
 }
 
 // Release returns the moment buffers to their device and clears every
 // parameter's step count: used again, the optimizer starts afresh (its Steps
-// count is kept).
+// count is kept) and unpacked.
 func (o *AdamW) Release() {
 	for i := range o.slots {
 		o.slots[i].reset()
+	}
+	if ps := o.packed; ps != nil {
+		ps.m.Release()
+		ps.v.Release()
+		o.packed = nil
 	}
 }
 
@@ -120,4 +118,18 @@ func (s *moments) reset() {
 		s.v.Release()
 	}
 	*s = moments{}
+}
+
+// clear forgets slot i's moments and step count: on packed storage the
+// moment views are zeroed (they stay in their arenas), otherwise they are
+// released.
+func (o *AdamW) clear(i int) {
+	s := &o.slots[i]
+	if o.packed == nil {
+		s.reset()
+		return
+	}
+	s.m.SetZero()
+	s.v.SetZero()
+	s.step = 0
 }

@@ -41,6 +41,18 @@
 // still advance, which is DINOv2's behaviour. [AdamW.State] and
 // [AdamW.LoadState] save and restore the moments and step counts exactly.
 //
+// # Packed storage
+//
+// [AdamW.Pack] puts the parameters, gradients and moments into
+// tensor.Arena buffers (every tensor a view at an aligned offset), after
+// which a step is one AdamW dispatch for all groups instead of one per
+// tensor, bit-identical to the per-tensor step. [AdamW.StepControlled] also
+// takes a control vector computed on the device by tensor.ClipControl: the
+// per-module clip coefficients multiply the gradients inside the update, and
+// a non-finite loss or gradient norm makes the device skip the step, after
+// which [AdamW.UndoStep] restores the step counts. The pretraining trainer
+// uses this so that a GPU step never waits for the host before its end.
+//
 // # Clipping and EMA
 //
 // [ClipGradNorm] is torch.nn.utils.clip_grad_norm_ over one sub-module:

@@ -33,7 +33,7 @@ func (o *AdamW) State() *state.File {
 		s := o.slots[i]
 		key := g.Key()
 		f.MustAdd(state.NewI64(key+stepSuffix, []int{}, []int64{int64(s.step)}))
-		if s.m == nil {
+		if s.step == 0 {
 			continue
 		}
 		shape := slices.Clone(g.Param.Value.Shape())
@@ -93,7 +93,7 @@ func (o *AdamW) LoadState(f *state.File) error {
 		s := &o.slots[i]
 		l := loaded[i]
 		if l.step == 0 {
-			s.reset()
+			o.clear(i)
 			continue
 		}
 		if s.m == nil {

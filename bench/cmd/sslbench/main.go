@@ -60,6 +60,11 @@ func run(preset, device string, global, batch, steps int) error {
 	if _, err := tr.Step(); err != nil { // warm-up: pipelines, pools
 		return err
 	}
+	var before gpu.Stats
+	g, onGPU := dev.(*tensor.GPU)
+	if onGPU {
+		before = g.Kernels().Stats()
+	}
 	ts := make([]float64, steps)
 	var loss float64
 	for i := range ts {
@@ -73,9 +78,20 @@ func run(preset, device string, global, batch, steps int) error {
 	}
 	sort.Float64s(ts)
 	med := ts[len(ts)/2]
-	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+	out := map[string]any{
 		"preset": preset, "device": dev.String(), "batch": cfg.BatchSize, "global": cfg.GlobalCropSize,
 		"local": cfg.LocalCropSize, "n_local": cfg.SSL.NLocal, "prototypes": cfg.SSL.DINOHead.Prototypes,
 		"step_seconds": med, "images_per_second": float64(cfg.BatchSize) / med, "last_loss": loss,
-	})
+	}
+	if onGPU {
+		// Per-step device work: how many kernels, command-buffer submits
+		// and host waits one step costs.
+		after := g.Kernels().Stats()
+		n := int64(steps)
+		out["dispatches_per_step"] = (after.Dispatches - before.Dispatches) / n
+		out["submits_per_step"] = (after.Submits - before.Submits) / n
+		out["waits_per_step"] = (after.Waits - before.Waits) / n
+		out["allocations_after_warmup"] = after.Allocations - before.Allocations
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
 }
