@@ -8,7 +8,7 @@ rm -rf .device .devpack && mkdir -p .device/gpu .device/bin .devpack
 F='-ldflags=-s -w'
 CGO_ENABLED=0 go build "$F" -o .device/gpu/gpubench ./kernels/gpu/cmd/gpubench
 CGO_ENABLED=0 go test -c "$F" -o .device/gpu/gpu.test ./kernels/gpu
-for p in autograd cxformer; do
+for p in autograd cxformer tensor cxformer/pretrain; do
 	CGO_ENABLED=0 go test -c "$F" -o ".device/bin/$(basename $p).test" "./$p"
 done
 CGO_ENABLED=0 go build "$F" -o .device/bin/vitbench ./bench/cmd/vitbench

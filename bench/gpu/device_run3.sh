@@ -9,7 +9,10 @@
 #              gpubench -rowsonly (copy shapes, GELU shapes, every row-kernel variant with its ratio to the
 #              best copy kernel), then every GEMM tile on the four dW shapes and the automatic choice on
 #              every ViT shape (the split-K chooser should now print 128x64 for the dW shapes)
-#   models.txt the ViT-S train step, ours and PyTorch's, to see the end-to-end effect
+#   models.txt the ViT-S train step, ours (fused blocks, then GOCX_FUSION=off) and PyTorch's, and the
+#              CXformer-S SSL step with its dispatches, submits and waits per step
+#   step.txt   the arena/guarded-update, fused-op and whole-step tests on the card (one wait per step, no
+#              allocations in steady state)
 set -u
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
@@ -28,6 +31,10 @@ st bench.txt 60 python3 bench/gpu/torch_ref.py
 st bench.txt 120 ./.device/gpu/gpubench -rowsonly -n 7 -batch 10
 st bench.txt 60 ./.device/gpu/gpubench -norows -tiles -shapes dW -n 5 -batch 10
 st bench.txt 40 ./.device/gpu/gpubench -norows -shapes ViT -n 5 -batch 10
+st step.txt 90 env GOCX_REQUIRE_GPU=vulkan ./.device/bin/tensor.test -test.run 'Arena|SumSquaresAndClip|GuardedStep|LinearGelu|AddScaledLayerNorm|MeanRowEntropy|Concat1D|SSL' -test.v
+st step.txt 120 env GOCX_REQUIRE_GPU=vulkan ./.device/bin/pretrain.test -test.run 'GPU' -test.v
 st models.txt 30 ./.device/bin/vitbench --device gpu --batch 64 --size 224 --reps 3
+st models.txt 30 env GOCX_FUSION=off ./.device/bin/vitbench --device gpu --batch 64 --size 224 --reps 3
 st models.txt 30 python3 bench/vit_torch.py --device cuda --batch 64 --size 224 --reps 5
+st models.txt 60 ./.device/bin/sslbench --preset cxformer-s --global 224 --batch 64 --device gpu --steps 3
 grep -h "^== rc" "$OUT"/*.txt
