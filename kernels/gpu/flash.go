@@ -3,7 +3,6 @@ package gpu
 import (
 	"fmt"
 	"math"
-	"strings"
 	"sync"
 
 	"github.com/gocx/gocx/kernels"
@@ -29,11 +28,24 @@ import (
 // workgroup memory and accumulates o += P·V in registers; out = o/l at the
 // end. The row maxima are reduced across the invocations sharing a row
 // through workgroup memory, or with subgroup shuffles where the run-time
-// probe allows (the results are bit-identical). The tile is chosen from
-// the head dimension and the device's workgroup memory (FlashTilesFor).
-// On CPU adapters (lavapipe) Q, K and V are read from the buffers instead
-// of being staged (see flashForm). Every sum is in a fixed order, so
-// repeated runs give identical bits.
+// probe allows (the results are bit-identical). Two kernel families do
+// this: the m tiles (flash_mm.wgsl, see flash_mm.go), which write both
+// products as register-tiled micro-GEMMs with prefetched chunks like
+// gemm.wgsl, and the tiled kernels (flash.wgsl). The tile, and with it the
+// family, is chosen from the head dimension and the device's workgroup
+// memory (FlashTilesFor; SetFlashTiles forces one). On CPU adapters
+// (lavapipe) the tiled kernels read Q, K and V from the buffers instead of
+// staging them, and the m tiles keep their loops rolled (see flashForm).
+// Every sum is in a fixed order, so repeated runs give identical bits.
+//
+// Why fuse, on an H200 at B=16, 6 heads, 1374 tokens, head dim 64: the
+// forward is 2U with U = 2·BH·N²·HD = 23.2 GFLOP, and a BH·N² float matrix
+// is M = 725 MB, 0.18 ms at 4 TB/s. The unfused path (two GEMMs and a
+// softmax) moves 4M (S written and read, P written and read: 0.7 ms) on
+// top of the GEMMs, and measured 2.3 ms; PyTorch's SDPA 1.49 ms (31
+// TFLOP/s). A fused forward moves no N² data, so it wins if its kernel
+// runs above 2U/2.3 ms = 20 TFLOP/s, and matches SDPA at 31; our GEMM
+// reaches 30-40 TFLOP/s on this card, the tiled kernels 4.9.
 //
 // HD must be a multiple of 4, at most 256 (32, 64 and 128 are the tuned
 // sizes); other head dims return an error (FlashSupported tells in
@@ -69,6 +81,9 @@ func (d *Device) FlashAttention(p kernels.Attention, out, lse, q, k, v *Buffer) 
 	if d.closed {
 		return ErrClosed
 	}
+	if fv.MM {
+		return d.flashForwardMM(p, fv, out, lse, q, k, v)
+	}
 	kn, err := d.flashKernel(fv)
 	if err != nil {
 		return err
@@ -92,15 +107,42 @@ func (d *Device) FlashAttention(p kernels.Attention, out, lse, q, k, v *Buffer) 
 //	dQ = scale·dS·K
 //	dK = scale·dSᵀ·Q
 //
-// the same gradients as AttentionBackward. The FlashAttention-2 split,
-// without float atomics: one kernel is parallel over blocks of key rows,
-// keeps its K and V block in workgroup memory and accumulates dK and dV in
-// registers while looping over every query tile (recomputing S, P, dP and
-// dS per tile); a second is parallel over blocks of query rows, keeps Q and
-// dO in workgroup memory and accumulates dQ while looping over every key
-// tile (recomputing S, P, dP, dS). Both sum in a fixed order: repeated runs
-// give identical bits. D goes through a pooled scratch buffer of BH·SQ
-// floats.
+// the same gradients as AttentionBackward.
+//
+// With an m tile for the kv pass (the GPU default; flash_mm.go): a small
+// kernel writes LD = (log2(e)·lse, D) per query row; the kv pass, parallel
+// over blocks of key rows with K and V in workgroup memory, loops over the
+// query tiles recomputing Sᵀ and dPᵀ as micro-GEMMs, accumulates dV (and
+// dK) in registers and writes dSᵀ to a scratch buffer of BH·SK·SQ floats;
+// dQ = scale·dS·K is then one batched Gemm (TransA) on it, and for the "g"
+// tiles dK = scale·dSᵀ·Q another. Where that scratch does not fit one
+// buffer, or SQ or SK is 0, the tiled passes run instead.
+//
+// The tiled passes (flash_bwd.wgsl) are the FlashAttention-2 split without
+// float atomics: one kernel parallel over blocks of key rows keeps its K
+// and V block in workgroup memory and accumulates dK and dV while looping
+// over every query tile (recomputing S, P, dP and dS per tile); a second,
+// parallel over blocks of query rows, keeps Q and dO and accumulates dQ
+// while looping over every key tile (recomputing S, P, dP, dS). D goes
+// through a pooled scratch buffer of BH·SQ floats.
+//
+// The model behind the m-tile split (H200, B=16, 6 heads, 1374 tokens,
+// head dim 64; U = 23.2 GFLOP per N×N×HD product, M = 0.18 ms to read or
+// write one BH·N² float matrix at 4 TB/s, R the fused kernels' rate, G ≈
+// 28 TFLOP/s our GEMM's on these N = 64 shapes): every fused backward
+// recomputes S, so it does at least 5U (S, dP, dV, dK, dQ) against the
+// unfused 4U (measured 3.8 ms: 4U of GEMM plus a softmax-backward pass of
+// 3M and the dP round trip). The tiled passes do 7U at R (S and dP twice):
+// 5.4 ms at R = 30, 15 ms measured. A kv pass with dSᵀ to memory and dQ by
+// GEMM does 4U at R + 1U at G and moves 2M (mostly hidden under the
+// arithmetic): 3.1 + 0.8 = 3.9 ms at R = 30; with dK by GEMM too ("g"),
+// 3U at R + 2U at G and 3M: about 4.0 ms, with fewer registers and less
+// workgroup memory in the kernel; a kernel writing P and dS for three
+// GEMMs, 2U at R + 3U at G and 5M: about 4.3 ms. So fused attention wins
+// over the unfused path in forward+backward only by its forward (at R =
+// 30: 1.55 + 3.9 = 5.5 ms against 6.1 measured), and only with kernels
+// near GEMM speed; cmd/gpubench -attn times every tile of both families.
+// All sums are in a fixed order: repeated runs give identical bits.
 //
 // dq, dk and dv are overwritten; they must be distinct from each other and
 // from the inputs. Head dims and errors as for FlashAttention.
@@ -127,7 +169,22 @@ func (d *Device) FlashAttentionBackward(p kernels.Attention, dq, dk, dv, dout, q
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	qv, err := d.flashVariantFor(flashQ, p.HD)
+	if kv.MM {
+		d.mu.Lock()
+		lim := d.flashState().scratch
+		d.mu.Unlock()
+		if lim == 0 {
+			lim = d.MaxLen()
+		}
+		if p.SQ > 0 && p.SK > 0 && p.BH*p.SQ*p.SK <= lim {
+			return d.flashBackwardMM(p, kv, dq, dk, dv, dout, q, k, v, out, lse)
+		}
+		// Empty, or the dS scratch exceeds a buffer: the tiled passes.
+		if kv, err = d.flashTiledVariant(flashKV, p.HD); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	qv, err := d.flashTiledVariant(flashQ, p.HD)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -191,13 +248,16 @@ func (d *Device) FlashAttentionBackward(p kernels.Attention, dq, dk, dv, dout, q
 
 // FlashSupported reports whether FlashAttention takes head dim hd on this
 // device: a multiple of 4 up to 256 with a tile of every pass that fits the
-// workgroup memory.
+// workgroup memory (a tiled kv and q pass too, the fallback of the m tiles).
 func (d *Device) FlashSupported(hd int) bool {
 	if flashHeadDim("", hd) != nil {
 		return false
 	}
 	for _, pass := range flashPasses {
 		if _, err := d.flashVariantFor(pass, hd); err != nil {
+			return false
+		}
+		if _, err := d.flashTiledVariant(pass, hd); err != nil {
 			return false
 		}
 	}
@@ -222,38 +282,6 @@ const (
 
 var flashPasses = []string{flashFwd, flashKV, flashQ}
 
-// flashTile is a tile shape of one pass: BR rows owned per workgroup
-// (query rows for fwd and q, key rows for kv), BC rows of the other
-// operand streamed per tile, TM rows per invocation. Each invocation
-// computes 4 columns of the BR×BC score tile, so a workgroup has
-// TX = BC/4 lanes per row group and TY = BR/TM row groups.
-type flashTile struct{ BR, BC, TM int }
-
-func (t flashTile) String() string { return fmt.Sprintf("%dx%dr%d", t.BR, t.BC, t.TM) }
-
-// flashTilesGPU are each pass's tiles for GPUs, preferred first; the
-// first that is valid for the head dim and fits the workgroup memory (with
-// the workgroup-memory reduction, which is larger) is used. At head dim 64
-// the first ones take 40-48 KiB (an H100/H200 has 48 KiB), the later ones
-// fit 32 KiB (lavapipe) and 16 KiB (the WebGPU default). They are
-// estimates: cmd/gpubench -attn times every tile that fits.
-var flashTilesGPU = map[string][]flashTile{
-	flashFwd: {{64, 32, 4}, {64, 32, 8}, {64, 16, 4}, {32, 32, 2}, {32, 32, 4}, {32, 16, 4}, {16, 32, 2}, {16, 16, 2}, {8, 8, 2}},
-	flashKV:  {{32, 32, 4}, {32, 32, 2}, {32, 16, 4}, {32, 16, 2}, {16, 16, 2}, {16, 8, 2}, {8, 8, 2}, {8, 4, 2}, {4, 4, 1}},
-	flashQ:   {{64, 16, 4}, {64, 16, 2}, {32, 32, 4}, {32, 32, 2}, {32, 16, 4}, {32, 16, 2}, {16, 16, 2}, {16, 8, 2}, {8, 8, 2}, {8, 4, 2}},
-}
-
-// flashTilesCPU are the tiles for CPU adapters (lavapipe), which run the
-// CPU form (see flashForm): with the operands read from the buffers, the
-// workgroup memory is only P (and dS), so compile time stays near a
-// second per kernel; 8×32 with one row per invocation gives 8 lanes per
-// row group, the subgroup size of lavapipe.
-var flashTilesCPU = map[string][]flashTile{
-	flashFwd: {{8, 32, 1}, {16, 16, 2}, {8, 8, 2}, {4, 4, 1}},
-	flashKV:  {{8, 32, 1}, {16, 16, 2}, {8, 8, 2}, {4, 4, 1}},
-	flashQ:   {{8, 32, 1}, {16, 16, 2}, {8, 8, 2}, {4, 4, 1}},
-}
-
 // flashKey identifies a compiled variant.
 type flashKey struct {
 	Pass string
@@ -276,6 +304,13 @@ type flashKey struct {
 // a whole pass takes about a second). Tests run the staged form on CPU
 // adapters with small tiles and a partial unroll (Unroll = 2), so that CI
 // covers the GPU code.
+//
+// The m tiles always stage their operands; the form only decides whether
+// their chunk steps and the loops inside a chunk are unrolled (Unroll = 0)
+// or rolled (otherwise). On lavapipe, without the Mesa shader cache, the
+// unrolled kernels of the small test tiles compile in 5-25 s, the rolled
+// ones in 1-4 s at head dim 64 (up to 30 s for the kv pass at 128), and a
+// workgroup array of 400 vec4s alone costs a second, 800 five.
 type flashForm struct {
 	Stage  bool
 	Unroll int // 0: completely, 1: not at all, n: by n
@@ -289,6 +324,7 @@ var (
 // flashVariant is the template data: the key and the derived sizes.
 type flashVariant struct {
 	flashKey
+	flashMMDims
 	Name   string
 	H4     int  // vec4s per head row
 	HS     int  // padded row stride of staged Q/K/V/dO rows, in vec4s
@@ -302,6 +338,9 @@ type flashVariant struct {
 
 // newFlashVariant derives the template data of a kernel.
 func newFlashVariant(pass string, hd int, t flashTile, subgroups bool, form flashForm) flashVariant {
+	if t.MM {
+		return newFlashMMVariant(pass, hd, t, subgroups, form)
+	}
 	v := flashVariant{flashKey: flashKey{Pass: pass, HD: hd, flashTile: t, Subgroups: subgroups, flashForm: form}}
 	v.Name = t.String()
 	// Staged rows are padded by one vec4 against bank conflicts on GPUs;
@@ -336,12 +375,18 @@ func newFlashVariant(pass string, hd int, t flashTile, subgroups bool, form flas
 
 // valid reports whether the tile divides up for the head dim.
 func (v *flashVariant) valid() bool {
+	if v.MM {
+		return v.validMM()
+	}
 	t := v.flashTile
 	return t.BC%4 == 0 && v.TX >= 1 && t.TM >= 1 && t.BR%t.TM == 0 && v.TY >= 1 && v.H4%v.TX == 0
 }
 
 // shared is the variant's workgroup memory in bytes.
 func (v *flashVariant) shared() int {
+	if v.MM {
+		return v.sharedMM()
+	}
 	if !v.Stage {
 		switch v.Pass {
 		case flashFwd:
@@ -412,6 +457,7 @@ type flashState struct {
 	force   map[string]flashTile
 	shuffle map[[2]int]bool // (invocations, lanes) → probe passed
 	form    *flashForm      // tests: force a form
+	scratch int             // tests: the largest dS scratch in floats (0: d.MaxLen())
 }
 
 // flashFormFor is the form of the kernels on d: the GPU form on every
@@ -460,14 +506,30 @@ func (d *Device) flashPickLocked(pass string, hd int) (flashVariant, error) {
 	if t, ok := d.flashState().force[pass]; ok {
 		force = &t
 	}
-	return pickFlashVariant(pass, hd, d.flashFormFor(), force,
+	return pickFlashVariant(pass, hd, d.flashFormFor(), force, true,
+		int(d.limits.MaxComputeWorkgroupStorageSize), int(d.limits.MaxComputeInvocationsPerWorkgroup))
+}
+
+// flashTiledVariant is the choice of flashVariantFor among the tiled
+// kernels only (no m tiles), ignoring a forced m tile: the backward falls
+// back to the tiled kv and q passes where the m tiles' dS scratch does not
+// fit or a size is zero. It takes the device lock itself.
+func (d *Device) flashTiledVariant(pass string, hd int) (flashVariant, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var force *flashTile
+	if t, ok := d.flashState().force[pass]; ok && !t.MM {
+		force = &t
+	}
+	return pickFlashVariant(pass, hd, d.flashFormFor(), force, false,
 		int(d.limits.MaxComputeWorkgroupStorageSize), int(d.limits.MaxComputeInvocationsPerWorkgroup))
 }
 
 // pickFlashVariant is the tile choice of flashPickLocked for a device with
 // budget bytes of workgroup memory and maxInv invocations per workgroup:
-// the forced tile if it fits, else the first fitting one of the form's list.
-func pickFlashVariant(pass string, hd int, form flashForm, force *flashTile, budget, maxInv int) (flashVariant, error) {
+// the forced tile if it fits, else the first fitting one of the form's
+// list (m tiles only if mm).
+func pickFlashVariant(pass string, hd int, form flashForm, force *flashTile, mm bool, budget, maxInv int) (flashVariant, error) {
 	fits := func(v *flashVariant) bool { return v.valid() && v.shared() <= budget && v.NT <= maxInv }
 	if force != nil {
 		v := newFlashVariant(pass, hd, *force, false, form)
@@ -481,6 +543,9 @@ func pickFlashVariant(pass string, hd int, form flashForm, force *flashTile, bud
 		list = flashTilesCPU[pass]
 	}
 	for _, t := range list {
+		if t.MM && !mm {
+			continue
+		}
 		if v := newFlashVariant(pass, hd, t, false, form); fits(&v) {
 			return v, nil
 		}
@@ -491,19 +556,31 @@ func pickFlashVariant(pass string, hd int, form flashForm, force *flashTile, bud
 // flashKernel returns the compiled kernel of v (device lock held).
 func (d *Device) flashKernel(v flashVariant) (*kernel, error) {
 	return d.kernel(v.flashKey, func() kernelSpec {
+		ro, rw := readOnly, readWrite
+		if v.MM {
+			switch v.Pass {
+			case flashFwd:
+				return kernelSpec{file: "flash_mm.wgsl", data: v, bind: []access{ro, ro, ro, rw, rw}}
+			case flashLD:
+				return kernelSpec{file: "flash_mm.wgsl", data: v, bind: []access{ro, ro, ro, rw}}
+			}
+			bind := []access{ro, ro, ro, ro, ro, rw, rw, rw} // Q K V dO LD dV dK dSt
+			if v.DKG {
+				bind = bind[:7]
+			}
+			return kernelSpec{file: "flash_mm.wgsl", data: v, bind: bind}
+		}
 		switch v.Pass {
 		case flashFwd:
-			return kernelSpec{file: "flash.wgsl", data: v, bind: []access{readOnly, readOnly, readOnly, readWrite, readWrite}}
+			return kernelSpec{file: "flash.wgsl", data: v, bind: []access{ro, ro, ro, rw, rw}}
 		case flashProbe:
-			return kernelSpec{file: "flash.wgsl", data: v, bind: []access{readWrite}}
+			return kernelSpec{file: "flash.wgsl", data: v, bind: []access{rw}}
 		case flashDelta:
-			return kernelSpec{file: "flash_bwd.wgsl", data: v, bind: []access{readOnly, readOnly, readWrite}}
+			return kernelSpec{file: "flash_bwd.wgsl", data: v, bind: []access{ro, ro, rw}}
 		case flashKV:
-			return kernelSpec{file: "flash_bwd.wgsl", data: v,
-				bind: []access{readOnly, readOnly, readOnly, readOnly, readOnly, readOnly, readWrite, readWrite}}
+			return kernelSpec{file: "flash_bwd.wgsl", data: v, bind: []access{ro, ro, ro, ro, ro, ro, rw, rw}}
 		}
-		return kernelSpec{file: "flash_bwd.wgsl", data: v,
-			bind: []access{readOnly, readOnly, readOnly, readOnly, readOnly, readOnly, readWrite}}
+		return kernelSpec{file: "flash_bwd.wgsl", data: v, bind: []access{ro, ro, ro, ro, ro, ro, rw}}
 	})
 }
 
@@ -581,82 +658,5 @@ func (d *Device) runFlashProbe(nt, tx int) (err error) {
 			}
 		}
 	}
-	return nil
-}
-
-// FlashTilesFor reports the tiles FlashAttention and FlashAttentionBackward
-// use for head dim hd on this device, e.g. "fwd 64x32r4+sg kv 32x32r4
-// q 64x16r4" (BR×BC tile, TM rows per invocation, +sg: subgroup lane
-// reductions), or why there is none.
-func (d *Device) FlashTilesFor(hd int) string {
-	if err := flashHeadDim("", hd); err != nil {
-		return "unsupported head dim"
-	}
-	var parts []string
-	for _, pass := range flashPasses {
-		v, err := d.flashVariantFor(pass, hd)
-		if err != nil {
-			return err.Error()
-		}
-		s := pass + " " + v.Name
-		if v.Subgroups {
-			s += "+sg"
-		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, " ")
-}
-
-// FlashTiles lists, per pass ("fwd", "kv", "q"), the tiles that fit this
-// device for head dim hd, in the order of preference; for tuning with
-// SetFlashTiles.
-func (d *Device) FlashTiles(hd int) map[string][]string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	budget := int(d.limits.MaxComputeWorkgroupStorageSize)
-	maxInv := int(d.limits.MaxComputeInvocationsPerWorkgroup)
-	form := d.flashFormFor()
-	out := map[string][]string{}
-	for _, pass := range flashPasses {
-		seen := map[flashTile]bool{}
-		for _, list := range []map[string][]flashTile{flashTilesGPU, flashTilesCPU} {
-			for _, t := range list[pass] {
-				v := newFlashVariant(pass, hd, t, false, form)
-				if !seen[t] && v.valid() && v.shared() <= budget && v.NT <= maxInv {
-					out[pass] = append(out[pass], t.String())
-				}
-				seen[t] = true
-			}
-		}
-	}
-	return out
-}
-
-// SetFlashTiles forces the tiles of the fused attention passes by name
-// ("64x32r4"; "" goes back to the automatic choice), for benchmarks and
-// tuning. A forced tile that does not fit a later call's head dim makes
-// that call return an error.
-func (d *Device) SetFlashTiles(fwd, kv, q string) error {
-	parse := func(s string) (flashTile, error) {
-		var t flashTile
-		if _, err := fmt.Sscanf(s, "%dx%dr%d", &t.BR, &t.BC, &t.TM); err != nil || t.String() != s {
-			return t, fmt.Errorf("gpu: bad flash tile %q (want BRxBCrTM, e.g. 64x32r4)", s)
-		}
-		return t, nil
-	}
-	force := map[string]flashTile{}
-	for i, s := range []string{fwd, kv, q} {
-		if s == "" {
-			continue
-		}
-		t, err := parse(s)
-		if err != nil {
-			return err
-		}
-		force[flashPasses[i]] = t
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.flashState().force = force
 	return nil
 }

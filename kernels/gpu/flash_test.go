@@ -159,36 +159,45 @@ func TestFlashAttention(t *testing.T) {
 // lse = −∞, dq = 0), no queries (dk = dv = 0) and no heads (nothing).
 func TestFlashAttentionEmpty(t *testing.T) {
 	d := openTestDevice(t)
+	defer d.SetFlashTiles("", "", "")
 	rng := rand.New(rand.NewPCG(73, 74))
-	p := kernels.Attention{BH: 2, SQ: 5, SK: 0, HD: 64, Scale: 0.125}
-	q, dout := randSlice(rng, 2*5*64), randSlice(rng, 2*5*64)
-	r := runFlash(t, d, p, q, nil, nil, dout)
-	for i, x := range mustDownload(t, d, r.lse) {
-		if !math.IsInf(float64(x), -1) {
-			t.Fatalf("SK=0: lse[%d] = %v, want -Inf", i, x)
+	for _, set := range [][2]string{{"", ""}, flashMMSets[0]} {
+		if err := d.SetFlashTiles(set[0], set[1], ""); err != nil {
+			t.Fatal(err)
 		}
+		p := kernels.Attention{BH: 2, SQ: 5, SK: 0, HD: 64, Scale: 0.125}
+		q, dout := randSlice(rng, 2*5*64), randSlice(rng, 2*5*64)
+		r := runFlash(t, d, p, q, nil, nil, dout)
+		for i, x := range mustDownload(t, d, r.lse) {
+			if !math.IsInf(float64(x), -1) {
+				t.Fatalf("%v SK=0: lse[%d] = %v, want -Inf", set, i, x)
+			}
+		}
+		opExact(t, "SK=0 out", mustDownload(t, d, r.out), make([]float32, 2*5*64))
+		opExact(t, "SK=0 dq", mustDownload(t, d, r.dq), make([]float32, 2*5*64))
+		r.release()
+
+		p = kernels.Attention{BH: 2, SQ: 0, SK: 6, HD: 64, Scale: 0.125}
+		k, v := randSlice(rng, 2*6*64), randSlice(rng, 2*6*64)
+		r = runFlash(t, d, p, nil, k, v, nil)
+		opExact(t, "SQ=0 dk", mustDownload(t, d, r.dk), make([]float32, 2*6*64))
+		opExact(t, "SQ=0 dv", mustDownload(t, d, r.dv), make([]float32, 2*6*64))
+		r.release()
+
+		p = kernels.Attention{HD: 64, Scale: 0.125}
+		r = runFlash(t, d, p, nil, nil, nil, nil)
+		r.release()
 	}
-	opExact(t, "SK=0 out", mustDownload(t, d, r.out), make([]float32, 2*5*64))
-	opExact(t, "SK=0 dq", mustDownload(t, d, r.dq), make([]float32, 2*5*64))
-	r.release()
-
-	p = kernels.Attention{BH: 2, SQ: 0, SK: 6, HD: 64, Scale: 0.125}
-	k, v := randSlice(rng, 2*6*64), randSlice(rng, 2*6*64)
-	r = runFlash(t, d, p, nil, k, v, nil)
-	opExact(t, "SQ=0 dk", mustDownload(t, d, r.dk), make([]float32, 2*6*64))
-	opExact(t, "SQ=0 dv", mustDownload(t, d, r.dv), make([]float32, 2*6*64))
-	r.release()
-
-	p = kernels.Attention{HD: 64, Scale: 0.125}
-	r = runFlash(t, d, p, nil, nil, nil, nil)
-	r.release()
 }
 
 // TestFlashAttentionDeterministic runs the forward and backward twice and
 // requires identical bits, and (where the subgroup probe passed) the
-// subgroup variant of the forward to agree with the workgroup-memory one.
+// subgroup variant of the forward to agree with the workgroup-memory one,
+// for the device's own tiles and (on a CPU adapter, whose own are the
+// tiled kernels) for m tiles.
 func TestFlashAttentionDeterministic(t *testing.T) {
 	d := openTestDevice(t)
+	defer d.SetFlashTiles("", "", "")
 	rng := rand.New(rand.NewPCG(75, 76))
 	p := kernels.Attention{BH: 3, SQ: 261, SK: 54, HD: 64, Scale: 0.125}
 	nq, nkv := p.BH*p.SQ*p.HD, p.BH*p.SK*p.HD
@@ -201,83 +210,107 @@ func TestFlashAttentionDeterministic(t *testing.T) {
 		return s
 	}
 	names := []string{"out", "lse", "dq", "dk", "dv"}
-	r1 := runFlash(t, d, p, q, k, v, dout)
-	first := read(r1)
-	r1.release()
-	r2 := runFlash(t, d, p, q, k, v, dout)
-	for i, s := range read(r2) {
-		opExact(t, "second run "+names[i], s, first[i])
+	// The device's own tiles, then an m-tile set (the device's own on a
+	// GPU; on a CPU adapter the cheap set of TestFlashAttentionMM).
+	sets := [][2]string{{"", ""}, flashMMSets[0]}
+	if d.Info().DeviceType != "CPU" {
+		sets = sets[:1]
 	}
-	r2.release()
+	for _, set := range sets {
+		if err := d.SetFlashTiles(set[0], set[1], ""); err != nil {
+			t.Fatal(err)
+		}
+		r1 := runFlash(t, d, p, q, k, v, dout)
+		first := read(r1)
+		r1.release()
+		r2 := runFlash(t, d, p, q, k, v, dout)
+		for i, s := range read(r2) {
+			opExact(t, "second run "+names[i], s, first[i])
+		}
+		r2.release()
 
-	ok, size := d.Subgroups()
-	tiles := d.FlashTilesFor(p.HD)
-	t.Logf("subgroups %v (size %d); tiles %s", ok, size, tiles)
-	d.SetSubgroups(false)
-	plain := d.FlashTilesFor(p.HD)
-	r3 := runFlash(t, d, p, q, k, v, dout)
-	d.SetSubgroups(true)
-	if strings.Contains(plain, "+sg") {
-		t.Errorf("SetSubgroups(false) still uses the subgroup variant: %s", plain)
+		ok, size := d.Subgroups()
+		tiles := d.FlashTilesFor(p.HD)
+		t.Logf("subgroups %v (size %d); tiles %s", ok, size, tiles)
+		d.SetSubgroups(false)
+		plain := d.FlashTilesFor(p.HD)
+		r3 := runFlash(t, d, p, q, k, v, dout)
+		d.SetSubgroups(true)
+		if strings.Contains(plain, "+sg") {
+			t.Errorf("SetSubgroups(false) still uses the subgroup variant: %s", plain)
+		}
+		// The two reductions evaluate the same tree, so on lavapipe they
+		// agree bit for bit; a GPU compiler may contract the surrounding
+		// arithmetic differently in the two shaders, hence a bound rather
+		// than bits.
+		for i, s := range read(r3) {
+			ktRel(t, "workgroup-memory vs "+tiles+" "+names[i], s, to64(first[i]), 1e-6)
+		}
+		r3.release()
 	}
-	// The two reductions evaluate the same tree, so on lavapipe they agree
-	// bit for bit; a GPU compiler may contract the surrounding arithmetic
-	// differently in the two shaders, hence a bound rather than bits.
-	for i, s := range read(r3) {
-		ktRel(t, "workgroup-memory vs "+tiles+" "+names[i], s, to64(first[i]), 1e-6)
-	}
-	r3.release()
 }
 
 // TestFlashAttentionForms runs the other form of the kernels than the
 // device's own: on a CPU adapter the GPU form (Q, K, V and dO staged in
 // padded workgroup memory, unrolled loops) with small tiles, so that CI
-// covers the code a GPU runs; on a GPU the CPU-adapter form (operands read
-// from the buffers, rolled loops).
+// covers the code a GPU runs (for the m tiles, whose unrolled form takes
+// lavapipe tens of seconds to compile, only with GOCX_GPU_LONG=1); on a
+// GPU the CPU-adapter form (operands read from the buffers, rolled loops;
+// for the m tiles, rolled chunk steps).
 func TestFlashAttentionForms(t *testing.T) {
 	d := openTestDevice(t)
 	cpu := d.Info().DeviceType == "CPU"
-	form := flashCPUForm
-	if cpu {
-		form = flashForm{Stage: true, Unroll: 2}
-	}
-	d.mu.Lock()
-	st := d.flashState()
-	st.form = &form
-	d.mu.Unlock()
 	defer func() {
-		d.mu.Lock()
-		st.form = nil
-		d.mu.Unlock()
+		flashSetForm(d, nil)
 		d.SetFlashTiles("", "", "")
 	}()
+	// Small tiles on a CPU adapter: lavapipe's compile time grows quickly
+	// with the size of the workgroup arrays (see flashForm).
+	type run struct {
+		form  flashForm
+		tiles [3]string
+	}
+	runs := []run{{flashCPUForm, [3]string{}}}
 	if cpu {
-		// Small tiles: lavapipe's compile time grows quickly with the size
-		// of the workgroup arrays (see flashForm).
-		if err := d.SetFlashTiles("4x8r1", "4x8r1", "4x8r1"); err != nil {
-			t.Fatal(err)
+		runs = []run{{flashForm{Stage: true, Unroll: 2}, [3]string{"4x8r1", "4x8r1", "4x8r1"}}}
+	}
+	if !cpu || flashLong(d) {
+		mmForm := flashCPUForm // rolled chunk steps
+		if cpu {
+			mmForm = flashGPUForm // unrolled
+		}
+		for _, set := range flashMMSets[:2] {
+			runs = append(runs, run{mmForm, [3]string{set[0], set[1], ""}})
 		}
 	}
 	rng := rand.New(rand.NewPCG(79, 80))
 	cases := []kernels.Attention{{BH: 2, SQ: 37, SK: 29, HD: 32}, {BH: 1, SQ: 9, SK: 54, HD: 64, Scale: 1}}
-	if cpu {
-		cases = cases[:1] // compile time
-	}
-	for _, p := range cases {
-		if p.Scale == 0 {
-			p.Scale = 1 / math.Sqrt(float64(p.HD))
+	for i, rn := range runs {
+		flashSetForm(d, &rn.form)
+		if err := d.SetFlashTiles(rn.tiles[0], rn.tiles[1], rn.tiles[2]); err != nil {
+			t.Fatal(err)
 		}
-		nq, nkv := p.BH*p.SQ*p.HD, p.BH*p.SK*p.HD
-		q, k, v, dout := randSlice(rng, nq), randSlice(rng, nkv), randSlice(rng, nkv), randSlice(rng, nq)
-		r := runFlash(t, d, p, q, k, v, dout)
-		flashCheck(t, d, fmt.Sprintf("%+v %s", p, d.FlashTilesFor(p.HD)), r, newFlashRef(p, q, k, v, dout), 1e-4)
-		r.release()
+		for j, p := range cases {
+			if cpu && (i == 0) != (j == 0) {
+				continue // compile time: the tiled kernels at head dim 32, the m tiles at 64
+			}
+			if p.Scale == 0 {
+				p.Scale = 1 / math.Sqrt(float64(p.HD))
+			}
+			nq, nkv := p.BH*p.SQ*p.HD, p.BH*p.SK*p.HD
+			q, k, v, dout := randSlice(rng, nq), randSlice(rng, nkv), randSlice(rng, nkv), randSlice(rng, nq)
+			r := runFlash(t, d, p, q, k, v, dout)
+			flashCheck(t, d, fmt.Sprintf("%+v %s", p, d.FlashTilesFor(p.HD)), r, newFlashRef(p, q, k, v, dout), 1e-4)
+			r.release()
+		}
 	}
 }
 
 // TestFlashAttentionTiles runs every tile that fits the device (each pass
-// forced in turn, the other two automatic) on one awkward shape. On a CPU
-// adapter this compiles many kernels, so it needs GOCX_GPU_LONG=1 there.
+// forced in turn, the other two automatic; a q tile with the first tiled
+// kv tile, since an m-tile kv pass computes dQ by GEMM) on one awkward
+// shape. On a CPU adapter this compiles many kernels (the m tiles at GPU
+// sizes for minutes each), so it needs GOCX_GPU_LONG=1 there.
 func TestFlashAttentionTiles(t *testing.T) {
 	d := openTestDevice(t)
 	if d.Info().DeviceType == "CPU" && os.Getenv("GOCX_GPU_LONG") == "" {
@@ -291,10 +324,20 @@ func TestFlashAttentionTiles(t *testing.T) {
 		q, k, v, dout := randSlice(rng, nq), randSlice(rng, nkv), randSlice(rng, nkv), randSlice(rng, nq)
 		want := newFlashRef(p, q, k, v, dout)
 		tiles := d.FlashTiles(hd)
+		if err := d.SetFlashTiles("", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		kv, err := d.flashTiledVariant(flashKV, hd)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, pass := range flashPasses {
 			for _, tile := range tiles[pass] {
 				force := []string{"", "", ""}
 				force[i] = tile
+				if pass == flashQ {
+					force[1] = kv.Name
+				}
 				if err := d.SetFlashTiles(force[0], force[1], force[2]); err != nil {
 					t.Fatal(err)
 				}
@@ -316,7 +359,7 @@ func TestFlashTileChoice(t *testing.T) {
 		for _, hd := range []int{32, 64, 128} {
 			for _, lim := range []struct{ budget, inv int }{{16384, 256}, {32768, 1024}, {49152, 1024}} {
 				for _, pass := range flashPasses {
-					v, err := pickFlashVariant(pass, hd, form, nil, lim.budget, lim.inv)
+					v, err := pickFlashVariant(pass, hd, form, nil, true, lim.budget, lim.inv)
 					if err != nil {
 						t.Errorf("%+v hd %d %d B: %v", form, hd, lim.budget, err)
 						continue
@@ -331,9 +374,50 @@ func TestFlashTileChoice(t *testing.T) {
 			}
 		}
 	}
+	// The GPU form prefers m tiles for fwd and kv at head dims 32, 64 and
+	// 128 on 48 KiB; without them (the backward's fallback) it gets a
+	// tiled kernel.
+	for _, hd := range []int{32, 64, 128} {
+		for _, pass := range []string{flashFwd, flashKV} {
+			v, err := pickFlashVariant(pass, hd, flashGPUForm, nil, true, 49152, 1024)
+			if err != nil || !v.MM {
+				t.Errorf("hd %d %s at 48 KiB: %s (%v), want an m tile", hd, pass, v.Name, err)
+			}
+			v, err = pickFlashVariant(pass, hd, flashGPUForm, nil, false, 49152, 1024)
+			if err != nil || v.MM {
+				t.Errorf("hd %d %s at 48 KiB without m tiles: %s (%v)", hd, pass, v.Name, err)
+			}
+		}
+	}
 	big := flashTile{BR: 128, BC: 64, TM: 4}
-	if _, err := pickFlashVariant(flashFwd, 64, flashGPUForm, &big, 49152, 1024); err == nil || !strings.Contains(err.Error(), "does not fit") {
+	if _, err := pickFlashVariant(flashFwd, 64, flashGPUForm, &big, true, 49152, 1024); err == nil || !strings.Contains(err.Error(), "does not fit") {
 		t.Errorf("forcing a tile too large for 48 KiB: error %v", err)
+	}
+	bigMM := mt(128, 64, 8, 4)
+	if _, err := pickFlashVariant(flashFwd, 64, flashGPUForm, &bigMM, true, 49152, 1024); err == nil || !strings.Contains(err.Error(), "does not fit") {
+		t.Errorf("forcing an m tile too large for 48 KiB: error %v", err)
+	}
+	// Every tile of the tables has a name that parses back; the m tiles
+	// take at head dim 64 the workgroup memory the tables' comment quotes.
+	for _, pass := range flashPasses {
+		for _, tl := range flashTilesGPU[pass] {
+			back, err := parseFlashTile(tl.String())
+			if err != nil || back != tl {
+				t.Errorf("tile %s parses back as %+v (%v)", tl, back, err)
+			}
+		}
+	}
+	for _, c := range []struct {
+		pass  string
+		tile  flashTile
+		bytes int
+	}{
+		{flashFwd, mt(64, 64, 8, 4), 45056}, {flashKV, mt(32, 32, 4, 4), 36864}, {flashKV, mt(64, 16, 8, 2).withDKG(), 45056},
+	} {
+		v := newFlashVariant(c.pass, 64, c.tile, true, flashGPUForm)
+		if !v.valid() || v.shared() != c.bytes {
+			t.Errorf("%s %s at head dim 64: valid %v, %d B, want %d", c.pass, c.tile, v.valid(), v.shared(), c.bytes)
+		}
 	}
 }
 
@@ -373,6 +457,9 @@ func TestFlashAttentionErrors(t *testing.T) {
 	}
 	if err := d.SetFlashTiles("64x32", "", ""); err == nil {
 		t.Error("SetFlashTiles accepted a malformed name")
+	}
+	if err := d.SetFlashTiles("", "", "m32x32t4x4"); err == nil {
+		t.Error("SetFlashTiles accepted an m tile for the q pass")
 	}
 
 	p := kernels.Attention{BH: 2, SQ: 3, SK: 4, HD: 4, Scale: 1}
