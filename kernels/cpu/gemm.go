@@ -54,7 +54,7 @@ func gemm(op string, p kernels.Gemm, a, b, c []float32, threads int) {
 	if workers <= 1 {
 		buf := getGemmBuffers(&cfg)
 		for i := 0; i < plan.tasks; i++ {
-			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, buf)
+			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, nil, buf)
 		}
 		gemmBufferPool.Put(buf)
 		return
@@ -76,7 +76,7 @@ func gemmParallel(g kernels.Gemm, cfg gemmConfig, plan gemmPlan, workers int, a,
 			if i >= plan.tasks {
 				break
 			}
-			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, buf)
+			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, nil, buf)
 		}
 		gemmBufferPool.Put(buf)
 	}
@@ -173,8 +173,10 @@ func splitTiles(tiles, parts, q, tile, n int) (lo, hi int) {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// gemmBlock computes the rectangle t of C with the blocked algorithm.
-func gemmBlock(g *kernels.Gemm, cfg *gemmConfig, t gemmTask, a, b, c []float32, alpha, beta float32, buf *gemmBuffers) {
+// gemmBlock computes the rectangle t of C with the blocked algorithm. A
+// non-nil ep (bias + GELU, see GemmBiasGelu) is applied to each mb×nb block
+// of C as soon as its last K slab is stored, while the block is in cache.
+func gemmBlock(g *kernels.Gemm, cfg *gemmConfig, t gemmTask, a, b, c []float32, alpha, beta float32, ep *geluEpilogue, buf *gemmBuffers) {
 	ao, bo, co := t.batch*g.StrideA, t.batch*g.StrideB, t.batch*g.StrideC
 	mr, nr := cfg.mr, cfg.nr
 	tile := buf.tile[:mr*nr]
@@ -204,6 +206,9 @@ func gemmBlock(g *kernels.Gemm, cfg *gemmConfig, t gemmTask, a, b, c []float32, 
 						cfg.kernel(kb, as, bs, tile, nr, 1, 0)
 						storeEdge(c[ci:], g.LDC, tile, nr, h, w, alpha, betaHere)
 					}
+				}
+				if ep != nil && pc+kb == g.K {
+					ep.apply(co+ic*g.LDC, mb, jc, jc+nb)
 				}
 			}
 		}

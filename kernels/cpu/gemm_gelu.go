@@ -49,7 +49,7 @@ func GemmBiasGelu(p kernels.Gemm, a, b, bias, pre, y []float32) {
 	cfg := activeGemm
 	plan := planGemm(&g, &cfg, Threads())
 	runGemmTasks(&cfg, plan, func(t gemmTask, buf *gemmBuffers) {
-		gemmBlockGelu(&g, &cfg, t, a, b, alpha, beta, &ep, buf)
+		gemmBlock(&g, &cfg, t, a, b, ep.pre, alpha, beta, &ep, buf)
 	})
 }
 
@@ -70,49 +70,6 @@ func (e *geluEpilogue) apply(off, rows, j0, j1 int) {
 			addScaledSum(row, row, e.bias[j0:j1], nil) // row += bias (the sum is not needed)
 		}
 		geluRow(e.y[o+j0:o+j1], row)
-	}
-}
-
-// gemmBlockGelu is gemmBlock (same loops and packing) with the epilogue
-// applied to each mb×nb block of C once its last K slab is stored.
-func gemmBlockGelu(g *kernels.Gemm, cfg *gemmConfig, t gemmTask, a, b []float32, alpha, beta float32, ep *geluEpilogue, buf *gemmBuffers) {
-	ao, bo, co := t.batch*g.StrideA, t.batch*g.StrideB, t.batch*g.StrideC
-	c := ep.pre
-	mr, nr := cfg.mr, cfg.nr
-	tile := buf.tile[:mr*nr]
-	for jc := t.n0; jc < t.n1; jc += cfg.nc {
-		nb := min(cfg.nc, t.n1-jc)
-		for pc := 0; pc < g.K; pc += cfg.kc {
-			kb := min(cfg.kc, g.K-pc)
-			last := pc+kb == g.K
-			betaHere := beta
-			if pc > 0 {
-				betaHere = 1
-			}
-			packB(buf.b, b, bo, g.LDB, g.TransB, pc, jc, kb, nb, nr)
-			for ic := t.m0; ic < t.m1; ic += cfg.mc {
-				mb := min(cfg.mc, t.m1-ic)
-				packA(buf.a, a, ao, g.LDA, g.TransA, ic, pc, mb, kb, mr)
-				for jr := 0; jr < nb; jr += nr {
-					bs := buf.b[jr*kb : (jr+nr)*kb]
-					w := min(nr, nb-jr)
-					for ir := 0; ir < mb; ir += mr {
-						as := buf.a[ir*kb : (ir+mr)*kb]
-						h := min(mr, mb-ir)
-						ci := co + (ic+ir)*g.LDC + jc + jr
-						if h == mr && w == nr {
-							cfg.kernel(kb, as, bs, c[ci:], g.LDC, alpha, betaHere)
-							continue
-						}
-						cfg.kernel(kb, as, bs, tile, nr, 1, 0)
-						storeEdge(c[ci:], g.LDC, tile, nr, h, w, alpha, betaHere)
-					}
-				}
-				if last {
-					ep.apply(co+ic*g.LDC, mb, jc, jc+nb)
-				}
-			}
-		}
 	}
 }
 
