@@ -627,3 +627,47 @@ func arenaTo64(x []float32) []float64 {
 	}
 	return out
 }
+
+// On a GPU the number of dispatches of AdamWArena and EMAArena does not
+// depend on how many tensors the arenas hold: the whole model is one
+// update kernel (plus the upload of its segment table), not one per tensor.
+func TestArenaUpdatesDoNotScaleWithTensorCount(t *testing.T) {
+	for _, dev := range gpuTestDevices(t) {
+		g := dev.(*GPU)
+		cost := func(views int) (adam, ema int64) {
+			shapes := make([][]int, views)
+			for i := range shapes {
+				shapes[i] = []int{3 + i%5, 7}
+			}
+			var as [6]*Arena
+			for i := range as {
+				var err error
+				if as[i], err = NewArena(dev, shapes); err != nil {
+					t.Fatal(err)
+				}
+				defer as[i].Release()
+			}
+			spans := make([]ArenaSpan, views)
+			for i := range spans {
+				spans[i] = ArenaSpan{View: i, Hyper: arenaHyper(i), Scale: 1}
+			}
+			ctrl := MustFromSlice(dev, []float32{0, 1}, 2)
+			defer ctrl.Release()
+			if err := g.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			d0 := g.Kernels().Stats().Dispatches
+			AdamWArena(as[0], as[1], as[2], as[3], spans, ctrl)
+			d1 := g.Kernels().Stats().Dispatches
+			EMAArena(as[4], as[5], [][2]int{{0, views}}, 0.99, ctrl)
+			d2 := g.Kernels().Stats().Dispatches
+			return d1 - d0, d2 - d1
+		}
+		a5, e5 := cost(5)
+		a60, e60 := cost(60)
+		t.Logf("%s: AdamWArena %d and %d dispatches, EMAArena %d and %d (5 and 60 tensors)", dev, a5, a60, e5, e60)
+		if a60 != a5 || e60 != e5 || a60 > 2 || e60 > 2 {
+			t.Errorf("%s: dispatches grow with the tensor count or exceed 2: AdamW %d → %d, EMA %d → %d", dev, a5, a60, e5, e60)
+		}
+	}
+}
