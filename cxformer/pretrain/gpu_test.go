@@ -144,11 +144,10 @@ func BenchmarkSSLStepGPU(b *testing.B) {
 
 // On the GPU a whole training step stays on the device: it waits for the
 // device once (the single read of its results at the end), and after the
-// first steps it creates no GPU buffers, staging buffers or pipelines.
-// (Bind groups are not counted: the pool hands a step's intermediates
-// different buffers from step to step, so new (kernel, buffers)
-// combinations keep appearing; they are cheap host objects in a bounded
-// cache.)
+// first steps it creates no GPU buffers, staging buffers or pipelines. Bind
+// groups are created only for the parameter blocks that are new in a step
+// (the schedules' per-step values: learning rate, momentum, temperature),
+// never for buffers: the pool hands every step the same buffers.
 func TestGPUStepWaitsOnceAndAllocatesNothing(t *testing.T) {
 	dev := gputest.Device(t)
 	c := gpuTestConfig()
@@ -175,5 +174,8 @@ func TestGPUStepWaitsOnceAndAllocatesNothing(t *testing.T) {
 	if after.Allocations != before.Allocations || after.StagingAllocations != before.StagingAllocations ||
 		after.PipelinesCreated != before.PipelinesCreated {
 		t.Errorf("steady state allocated: before %+v, after %+v", before, after)
+	}
+	if groups, slots := after.BindGroupsCreated-before.BindGroupsCreated, after.ParamSlots-before.ParamSlots; groups > slots {
+		t.Errorf("%d new bind groups in %d steps for %d new parameter blocks: buffers change from step to step", groups, steps, slots)
 	}
 }

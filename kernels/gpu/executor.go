@@ -71,4 +71,6 @@ type devBuf struct {
 	bytes uint64       // size (a view: the size of its binding)
 	off   uint64       // a view: byte offset of its binding; 0 otherwise
 	view  bool
+	// serial orders pooled buffers by creation (see bufferPool.get).
+	serial uint64
 }

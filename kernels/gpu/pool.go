@@ -1,8 +1,10 @@
 package gpu
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // minClassBytes is the smallest buffer the pool creates: one 256-byte
@@ -155,6 +157,7 @@ func (d *Device) allocLocked(n int) (*Buffer, error) {
 			return nil, fmt.Errorf("gpu: Alloc(%d): creating a %d-byte buffer: %w", n, class, err)
 		}
 		d.counters.Allocations++
+		buf.serial = uint64(d.counters.Allocations)
 	}
 	d.counters.Live++
 	d.counters.BytesLive += int64(class)
@@ -186,13 +189,24 @@ type bufferPool struct {
 	idleBytes uint64
 }
 
+// get hands out the idle buffer of the class that was created first.
+//
+// Why not the last one released: a LIFO list makes the buffer an Alloc
+// gets depend on the order of earlier releases, and a training step that
+// keeps a tensor into the next step (the pending center update) permutes
+// that order from step to step. Every step then binds its intermediates
+// to other buffers and creates new bind groups forever. Taking the oldest
+// idle buffer makes the choice depend only on which buffers are idle, which
+// is the same at the same point of every identical step, so a steady loop
+// reuses its bind groups. The lists are kept sorted by serial; they hold
+// tens of buffers, so the insertion in put is cheap.
 func (p *bufferPool) get(class uint64) *devBuf {
 	l := p.free[class]
 	if len(l) == 0 {
 		return nil
 	}
-	b := l[len(l)-1]
-	p.free[class] = l[:len(l)-1]
+	b := l[0]
+	p.free[class] = l[1:]
 	p.idleBytes -= class
 	return b
 }
@@ -201,7 +215,9 @@ func (p *bufferPool) put(b *devBuf, class uint64) {
 	if p.free == nil {
 		p.free = map[uint64][]*devBuf{}
 	}
-	p.free[class] = append(p.free[class], b)
+	l := p.free[class]
+	i, _ := slices.BinarySearchFunc(l, b.serial, func(x *devBuf, s uint64) int { return cmp.Compare(x.serial, s) })
+	p.free[class] = slices.Insert(l, i, b)
 	p.idleBytes += class
 }
 
