@@ -48,18 +48,24 @@ func gemm(op string, p kernels.Gemm, a, b, c []float32, threads int) {
 		}
 		return
 	}
+	runGemm(g, a, b, c, alpha, beta, nil, threads)
+}
+
+// runGemm computes a checked, non-empty product with K > 0 on at most
+// threads goroutines, applying ep (nil: none) to each finished block.
+func runGemm(g kernels.Gemm, a, b, c []float32, alpha, beta float32, ep *geluEpilogue, threads int) {
 	cfg := activeGemm
 	plan := planGemm(&g, &cfg, threads)
 	workers := min(plan.threads, plan.tasks)
 	if workers <= 1 {
 		buf := getGemmBuffers(&cfg)
 		for i := 0; i < plan.tasks; i++ {
-			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, nil, buf)
+			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, ep, buf)
 		}
 		gemmBufferPool.Put(buf)
 		return
 	}
-	gemmParallel(g, cfg, plan, workers, a, b, c, alpha, beta)
+	gemmParallel(g, cfg, plan, workers, a, b, c, alpha, beta, ep)
 }
 
 // gemmParallel runs the tasks of plan on workers goroutines (the caller's
@@ -67,7 +73,7 @@ func gemm(op string, p kernels.Gemm, a, b, c []float32, threads int) {
 // that finishes early takes the next one. It is a separate function so
 // that the variables its goroutines share are only moved to the heap for
 // parallel calls.
-func gemmParallel(g kernels.Gemm, cfg gemmConfig, plan gemmPlan, workers int, a, b, c []float32, alpha, beta float32) {
+func gemmParallel(g kernels.Gemm, cfg gemmConfig, plan gemmPlan, workers int, a, b, c []float32, alpha, beta float32, ep *geluEpilogue) {
 	var next atomic.Int64
 	work := func() {
 		buf := getGemmBuffers(&cfg)
@@ -76,7 +82,7 @@ func gemmParallel(g kernels.Gemm, cfg gemmConfig, plan gemmPlan, workers int, a,
 			if i >= plan.tasks {
 				break
 			}
-			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, nil, buf)
+			gemmBlock(&g, &cfg, plan.task(i), a, b, c, alpha, beta, ep, buf)
 		}
 		gemmBufferPool.Put(buf)
 	}

@@ -2,8 +2,6 @@ package cpu
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/gocx/gocx/kernels"
 )
@@ -46,11 +44,7 @@ func GemmBiasGelu(p kernels.Gemm, a, b, bias, pre, y []float32) {
 		}
 		return
 	}
-	cfg := activeGemm
-	plan := planGemm(&g, &cfg, Threads())
-	runGemmTasks(&cfg, plan, func(t gemmTask, buf *gemmBuffers) {
-		gemmBlock(&g, &cfg, t, a, b, ep.pre, alpha, beta, &ep, buf)
-	})
+	runGemm(g, a, b, pre, alpha, beta, &ep, Threads())
 }
 
 // geluEpilogue adds the bias to a finished block of pre and writes its
@@ -71,33 +65,4 @@ func (e *geluEpilogue) apply(off, rows, j0, j1 int) {
 		}
 		geluRow(e.y[o+j0:o+j1], row)
 	}
-}
-
-// runGemmTasks runs the tasks of plan, on the caller's goroutine alone when
-// one worker suffices, else on min(threads, tasks) goroutines that take the
-// next task from a counter. Each goroutine has its own packing buffers.
-func runGemmTasks(cfg *gemmConfig, plan gemmPlan, block func(t gemmTask, buf *gemmBuffers)) {
-	workers := min(plan.threads, plan.tasks)
-	var next atomic.Int64
-	work := func() {
-		buf := getGemmBuffers(cfg)
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= plan.tasks {
-				break
-			}
-			block(plan.task(i), buf)
-		}
-		gemmBufferPool.Put(buf)
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
 }
