@@ -220,10 +220,7 @@ func (t *Trainer) Step() (Metrics, error) {
 		m.Losses.set(name, float64(vals[i]))
 	}
 	vals = vals[len(terms):]
-	m.GradNorm = map[string]float64{}
-	for i, name := range up.names {
-		m.GradNorm[name] = math.Sqrt(float64(vals[i]))
-	}
+	m.GradNorm = gradNorms(up.names, vals)
 	vals = vals[len(up.names):]
 	if bad := nonFiniteTerms(m.Losses, out); len(bad) > 0 {
 		t.Opt.UndoStep()
@@ -330,17 +327,23 @@ func update(pm *packedModels, opt *optim.AdamW, clip float64, v Values, frozenBa
 	defer none.Release()
 	up := pm.update(opt, clip, v, frozenBackbone, none)
 	defer up.release()
-	vals := up.sumsq.Data()
-	norms := map[string]float64{}
-	for i, name := range up.names {
-		norms[name] = math.Sqrt(float64(vals[i]))
-	}
+	norms := gradNorms(up.names, up.sumsq.Data())
 	if bad := nonFiniteNorms(norms, up.names); len(bad) > 0 {
 		opt.UndoStep()
 		return norms, &NonFiniteError{Terms: bad, Msg: fmt.Sprintf("gradient norm of %s is not finite",
 			strings.Join(bad, ", "))}
 	}
 	return norms, nil
+}
+
+// gradNorms maps each module of names to √sumsq, its gradient norm, from
+// the squared norms that lead sumsq.
+func gradNorms(names []string, sumsq []float32) map[string]float64 {
+	norms := make(map[string]float64, len(names))
+	for i, name := range names {
+		norms[name] = math.Sqrt(float64(sumsq[i]))
+	}
+	return norms
 }
 
 // nonFiniteNorms names ("grad:<module>") the modules whose gradient norm is
