@@ -20,6 +20,11 @@ func (tp *Tape) LinearGelu(x, w, b *Var) *Var {
 		bv = b.Value
 		inputs = append(inputs, b)
 	}
+	if !tp.needGrad(inputs) {
+		// Nothing will run the backward (a teacher forward, an evaluation):
+		// skip storing the pre-activation.
+		return tp.record("LinearGelu", tensor.LinearGeluOutput(x.Value, w.Value, bv), inputs, nil, nil)
+	}
 	h, y := tensor.LinearGelu(x.Value, w.Value, bv)
 	return tp.record("LinearGelu", y, inputs, []*tensor.Tensor{h}, func(dy *tensor.Tensor) {
 		dh := tensor.GeluBackward(h, dy)

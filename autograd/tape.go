@@ -50,16 +50,7 @@ func (tp *Tape) record(op string, value *tensor.Tensor, inputs []*Var, saved []*
 	}
 	out := &Var{Value: value, Name: op}
 	tp.owned = append(tp.owned, out)
-	need := false
-	if tp.noGrad == 0 {
-		for _, in := range inputs {
-			if in.requiresGrad {
-				need = true
-				break
-			}
-		}
-	}
-	if !need {
+	if !tp.needGrad(inputs) {
 		for _, s := range saved {
 			s.Release()
 		}
@@ -69,6 +60,21 @@ func (tp *Tape) record(op string, value *tensor.Tensor, inputs []*Var, saved []*
 	out.node = &node{inputs: inputs, out: out, backward: backward, saved: saved, op: op}
 	tp.nodes = append(tp.nodes, out.node)
 	return out
+}
+
+// needGrad reports whether an operator on inputs would be recorded: the
+// tape is recording and some input needs a gradient. Operators whose
+// forward can skip work the backward alone needs ask it first.
+func (tp *Tape) needGrad(inputs []*Var) bool {
+	if tp.noGrad != 0 {
+		return false
+	}
+	for _, in := range inputs {
+		if in.requiresGrad {
+			return true
+		}
+	}
+	return false
 }
 
 // Backward back-propagates from a one-element loss (seed gradient 1).

@@ -122,3 +122,26 @@ func TestShapeMismatchPanicsNamingOp(t *testing.T) {
 	}()
 	NewTape().Add(a, b)
 }
+
+// Under NoGrad, LinearGelu stores no pre-activation (tensor.LinearGeluOutput)
+// yet gives the recorded forward's output bit for bit, and records nothing.
+func TestLinearGeluNoGradSameOutput(t *testing.T) {
+	rng := tensor.NewRNG(5)
+	x := Param(tensor.Normal(tensor.CPU, rng, 1, 7, 5), "x")
+	w := Param(tensor.Normal(tensor.CPU, rng, 1, 3, 5), "w")
+	b := Param(tensor.Normal(tensor.CPU, rng, 1, 3), "b")
+	tp := NewTape()
+	defer tp.Release()
+	rec := tp.LinearGelu(x, w, b)
+	var free *Var
+	tp.NoGrad(func() { free = tp.LinearGelu(x, w, b) })
+	if free.RequiresGrad() || free.node != nil {
+		t.Fatal("LinearGelu under NoGrad was recorded")
+	}
+	got, want := free.Value.Data(), rec.Value.Data()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("element %d: %v under NoGrad, %v recorded", i, got[i], want[i])
+		}
+	}
+}

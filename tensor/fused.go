@@ -14,7 +14,7 @@ import (
 // fusedOps are the fused operators a device runs.
 type fusedOps interface {
 	// gemmBiasGelu: pre = α·op(A)·op(B) + β·pre + bias (bias may be nil),
-	// y = GELU(pre) with pre's layout.
+	// y = GELU(pre) with pre's layout; a nil pre (β = 0) is not stored.
 	gemmBiasGelu(p kernels.Gemm, a, b, bias, pre, y *storage)
 	// addScaledLayerNorm: sum = x + γ⊙a (x + a when gamma is nil), y, mean,
 	// rstd = LayerNorm(sum; lnW, lnB, eps) row-wise.
@@ -29,7 +29,20 @@ type fusedOps interface {
 // Backward: dh = GeluBackward(h, dy), then Linear's: dx = dh·w,
 // dw = dhᵀ·x, db = Σ_rows dh.
 func LinearGelu(x, w, b *Tensor) (h, y *Tensor) {
-	const op = "tensor.LinearGelu"
+	return linearGelu("tensor.LinearGelu", x, w, b, true)
+}
+
+// LinearGeluOutput is LinearGelu without the pre-activation: y = GELU(x·wᵀ
+// + b), for a forward that no backward will follow (inference, the
+// teacher). On a GPU the GEMM then stores y alone, one output write
+// instead of two; on the CPU the pre-activation is a scratch the blocked
+// GEMM finishes in cache, released before it returns.
+func LinearGeluOutput(x, w, b *Tensor) *Tensor {
+	_, y := linearGelu("tensor.LinearGeluOutput", x, w, b, false)
+	return y
+}
+
+func linearGelu(op string, x, w, b *Tensor, keepPre bool) (h, y *Tensor) {
 	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
 		panic(fmt.Sprintf("%s: x %s and weight %s (out, in) do not fit", op, ShapeString(x.shape), ShapeString(w.shape)))
 	}
@@ -46,10 +59,14 @@ func LinearGelu(x, w, b *Tensor) (h, y *Tensor) {
 		bias = b.st
 	}
 	outShape := append(append([]int(nil), x.shape[:x.Rank()-1]...), outF)
-	h = newTensor(op, x.st.dev, outShape)
 	y = newTensor(op, x.st.dev, outShape)
+	var pre *storage
+	if keepPre {
+		h = newTensor(op, x.st.dev, outShape)
+		pre = h.st
+	}
 	p := kernels.Gemm{TransB: true, M: rows, N: outF, K: in, Alpha: 1}
-	be.gemmBiasGelu(p.Check(op, x.st.n, w.st.n, h.st.n), x.st, w.st, bias, h.st, y.st)
+	be.gemmBiasGelu(p.Check(op, x.st.n, w.st.n, y.st.n), x.st, w.st, bias, pre, y.st)
 	return h, y
 }
 
@@ -88,7 +105,15 @@ func (cpuBackend) gemmBiasGelu(p kernels.Gemm, a, b, bias, pre, y *storage) {
 	if bias != nil {
 		bs = bias.cpu
 	}
-	cpu.GemmBiasGelu(p, a.cpu, b.cpu, bs, pre.cpu, y.cpu)
+	var h []float32
+	if pre != nil {
+		h = pre.cpu
+	} else {
+		// The blocked GEMM accumulates into pre and finishes each block
+		// in cache; without a caller's pre it is a scratch.
+		h = make([]float32, len(y.cpu))
+	}
+	cpu.GemmBiasGelu(p, a.cpu, b.cpu, bs, h, y.cpu)
 }
 
 func (cpuBackend) addScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *storage, rows, cols int, eps float64) {
@@ -100,7 +125,10 @@ func (cpuBackend) addScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *
 }
 
 func (b gpuBackend) gemmBiasGelu(p kernels.Gemm, a, bb, bias, pre, y *storage) {
-	ep := gpu.GemmEpilogue{Gelu: true, Pre: buf(pre)}
+	ep := gpu.GemmEpilogue{Gelu: true}
+	if pre != nil {
+		ep.Pre = buf(pre)
+	}
 	if bias != nil {
 		ep.Bias = buf(bias)
 	}

@@ -41,6 +41,11 @@ func TestLinearGeluMatchesRef(t *testing.T) {
 			if e := relErr(y.Data(), wantY); !(e <= 1e-5) {
 				t.Errorf("%s: y rel err %g", name, e)
 			}
+			// Without the pre-activation the output is the same, bit for bit.
+			yo := LinearGeluOutput(x, MustFromSlice(dev, wf, s.out, s.in), b)
+			if got, want := yo.Data(), y.Data(); !bitsEqual(got, want) {
+				t.Errorf("%s: LinearGeluOutput differs from LinearGelu's y (rel %g)", name, relErr(got, wantY))
+			}
 		}
 	}
 }
