@@ -3,7 +3,7 @@ package gpu
 import "fmt"
 
 // streamVariant is the template data and cache key of a streaming kernel
-// (copy.wgsl's stream form, gelu.wgsl): the file and mode, the element type
+// (copy.wgsl, gelu.wgsl): the file and mode, the element type
 // T, U elements per invocation and whether the grid strides.
 type streamVariant struct {
 	File, Mode string
@@ -43,8 +43,8 @@ func (d *Device) streamDispatch(k *kernel, v streamVariant, s StreamShape, p *pa
 // CopyShaped is Copy through the streaming form of the copy kernel, shaped
 // by s: vec4 elements when n and both offsets are multiples of 4, s.PerInvocation
 // of them per invocation, a one-shot or grid-stride grid. It exists so that
-// benchmarks can compare the shapes (Copy itself keeps one element per
-// invocation); the result is the same.
+// benchmarks can compare the shapes (Copy itself keeps copyShape, one
+// element per invocation); the result is the same.
 func (d *Device) CopyShaped(dst *Buffer, dstOff int, src *Buffer, srcOff, n int, s StreamShape) error {
 	d.checkBuffer("CopyShaped", "dst", dst)
 	d.checkBuffer("CopyShaped", "src", src)
@@ -60,18 +60,5 @@ func (d *Device) CopyShaped(dst *Buffer, dstOff int, src *Buffer, srcOff, n int,
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	vec4 := n%4 == 0 && dstOff%4 == 0 && srcOff%4 == 0
-	v := newStreamVariant("copy.wgsl", "", elemType(vec4), s)
-	k, err := d.kernel(v, func() kernelSpec {
-		return kernelSpec{file: "copy.wgsl", data: v, bind: []access{readOnly, readWrite}}
-	})
-	if err != nil {
-		return err
-	}
-	if vec4 {
-		n, srcOff, dstOff = n/4, srcOff/4, dstOff/4
-	}
-	var p params
-	p.int(n).int(srcOff).int(dstOff)
-	return d.streamDispatch(k, v, s, &p, []*devBuf{src.buf, dst.buf}, n)
+	return d.copyWords(dst.buf, dstOff, src.buf, srcOff, n, s)
 }

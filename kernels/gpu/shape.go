@@ -77,7 +77,7 @@ func (d *Device) Permute(dst, src *Buffer, shape, perm []int) error {
 		return ErrClosed
 	}
 	if r <= 1 {
-		return d.copyWords(dst.buf, 0, src.buf, 0, n)
+		return d.copyWords(dst.buf, 0, src.buf, 0, n, copyShape)
 	}
 	srcStride := make([]int, r)
 	for a, s := r-1, 1; a >= 0; a-- {

@@ -96,8 +96,7 @@ func (d *Device) checkBuffer(op, what string, b *Buffer) {
 	}
 }
 
-// copyKey and fillKey identify the copy and fill kernel variants.
-type copyKey struct{ vec4 bool }
+// fillKey identifies a fill kernel variant.
 type fillKey struct{ vec4 bool }
 
 func elemType(vec4 bool) string {
@@ -107,12 +106,19 @@ func elemType(vec4 bool) string {
 	return "u32"
 }
 
+// copyShape is the stream shape of Copy and of the internal copies
+// (uploads, downloads, contiguous permutes): one element per invocation,
+// the shape the first device run measured. CopyShaped takes any shape.
+var copyShape = StreamShape{PerInvocation: 1}
+
 // copyWords records dst[dstOff:dstOff+n] = src[srcOff:srcOff+n] in 4-byte
-// words, using 16-byte elements when everything is a multiple of 4.
-func (d *Device) copyWords(dst *devBuf, dstOff int, src *devBuf, srcOff, n int) error {
+// words through copy.wgsl shaped by s, using 16-byte elements when n and
+// both offsets are multiples of 4.
+func (d *Device) copyWords(dst *devBuf, dstOff int, src *devBuf, srcOff, n int, s StreamShape) error {
 	vec4 := n%4 == 0 && dstOff%4 == 0 && srcOff%4 == 0
-	k, err := d.kernel(copyKey{vec4}, func() kernelSpec {
-		return kernelSpec{file: "copy.wgsl", data: map[string]string{"T": elemType(vec4)}, bind: []access{readOnly, readWrite}}
+	v := newStreamVariant("copy.wgsl", "", elemType(vec4), s)
+	k, err := d.kernel(v, func() kernelSpec {
+		return kernelSpec{file: "copy.wgsl", data: v, bind: []access{readOnly, readWrite}}
 	})
 	if err != nil {
 		return err
@@ -122,8 +128,7 @@ func (d *Device) copyWords(dst *devBuf, dstOff int, src *devBuf, srcOff, n int) 
 	}
 	var p params
 	p.int(n).int(srcOff).int(dstOff)
-	x, y := d.grid2D((n + 255) / 256)
-	return d.dispatch(k, &p, []*devBuf{src, dst}, x, y, 1)
+	return d.streamDispatch(k, v, s, &p, []*devBuf{src, dst}, n)
 }
 
 // Copy queues dst[dstOff:dstOff+n] = src[srcOff:srcOff+n]. dst and src must
@@ -143,7 +148,7 @@ func (d *Device) Copy(dst *Buffer, dstOff int, src *Buffer, srcOff, n int) error
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.copyWords(dst.buf, dstOff, src.buf, srcOff, n)
+	return d.copyWords(dst.buf, dstOff, src.buf, srcOff, n, copyShape)
 }
 
 // Zero queues b[0:b.Len()] = 0. Buffers from Alloc are not zeroed.

@@ -153,7 +153,7 @@ func (e *wgpuExec) upload(dst *devBuf, src []byte) error {
 		return fmt.Errorf("gpu: upload: unmapping the staging buffer: %w", err)
 	}
 	e.rec.uploads = append(e.rec.uploads, stagingBuf{st, class})
-	return e.d.copyWords(dst, 0, st, 0, len(src)/4)
+	return e.d.copyWords(dst, 0, st, 0, len(src)/4, copyShape)
 }
 
 // download records the copy kernel from src into a readback staging
@@ -165,7 +165,7 @@ func (e *wgpuExec) download(dst []byte, src *devBuf) error {
 	if err != nil {
 		return err
 	}
-	if err := e.d.copyWords(rb, 0, src, 0, len(dst)/4); err != nil {
+	if err := e.d.copyWords(rb, 0, src, 0, len(dst)/4, copyShape); err != nil {
 		e.staging.putReadback(rb, class)
 		return err
 	}
