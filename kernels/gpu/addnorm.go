@@ -39,7 +39,9 @@ func addNormWidth(cols int) int {
 // writing sum = s, y, and mean and rstd (length rows) for the backward;
 // w, β are lnW, lnB. Without γ it is one kernel that reads x and a and
 // writes s and y once; with γ (a ninth buffer) it is two: s and its
-// statistics, then y from s.
+// statistics, then y from s. The row kernel takes the register path of
+// the row kernels (layernorm.wgsl's add and addls modes, a row held in
+// registers) where planRows allows, else the loop path of addnorm.wgsl.
 //
 // Backward (no kernel of its own), with ds the gradient of s from its
 // other uses and x̂ = (s − μ)·rstd:
@@ -83,6 +85,26 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 	defer d.mu.Unlock()
 	var p params
 	p.int(rows).int(cols).f32(eps).int(0)
+	if plan, ok := d.planRows(cols, currentRowTuning()); ok {
+		// The register path of layernorm.wgsl: each row read once.
+		if gamma == nil {
+			bind := []access{readOnly, readOnly, readOnly, readOnly, readWrite, readWrite, readWrite, readWrite}
+			k, v, err := d.rowRegKernel("layernorm.wgsl", "add", plan, false, false, bind)
+			if err != nil {
+				return err
+			}
+			return d.rowRegDispatch(k, v, &p, []*devBuf{x.buf, a.buf, lnW.buf, lnB.buf, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
+		}
+		bind := []access{readOnly, readOnly, readOnly, readWrite, readWrite, readWrite}
+		k, v, err := d.rowRegKernel("layernorm.wgsl", "addls", plan, false, false, bind)
+		if err != nil {
+			return err
+		}
+		if err := d.rowRegDispatch(k, v, &p, []*devBuf{x.buf, a.buf, gamma.buf, sum.buf, mean.buf, rstd.buf}, rows); err != nil {
+			return err
+		}
+		return d.addNormAffine(&p, sum, mean, rstd, lnW, lnB, y, cols, rows)
+	}
 	if gamma == nil {
 		k, err := d.addNormKernel("fused", cols, 8)
 		if err != nil {
@@ -97,11 +119,17 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 	if err := d.addNormDispatch(k, &p, []*devBuf{x.buf, a.buf, gamma.buf, sum.buf, mean.buf, rstd.buf}, rows); err != nil {
 		return err
 	}
-	k, err = d.addNormKernel("affine", cols, 6)
+	return d.addNormAffine(&p, sum, mean, rstd, lnW, lnB, y, cols, rows)
+}
+
+// addNormAffine queues y = (sum − mean[r])·rstd[r]·w + β, the second kernel
+// of the LayerScale case.
+func (d *Device) addNormAffine(p *params, sum, mean, rstd, lnW, lnB, y *Buffer, cols, rows int) error {
+	k, err := d.addNormKernel("affine", cols, 6)
 	if err != nil {
 		return err
 	}
-	return d.addNormDispatch(k, &p, []*devBuf{sum.buf, mean.buf, rstd.buf, lnW.buf, lnB.buf, y.buf}, rows)
+	return d.addNormDispatch(k, p, []*devBuf{sum.buf, mean.buf, rstd.buf, lnW.buf, lnB.buf, y.buf}, rows)
 }
 
 // addNormKernel returns the addnorm.wgsl kernel of mode for rows of cols

@@ -2,12 +2,18 @@
 {{- if .S}}
 enable subgroups;
 {{- end}}
+{{- $fwd := ne .Mode "bwd"}}
 // LayerNorm, register path (rows.wgsl): {{.RPW}} rows per workgroup of {{.W}},
 // {{.T}} invocations per row holding {{.R}} values of type {{.E}} each
 // (mode {{.Mode}}). Each row is read once and written once.
 //   fwd:   μ = mean_k x_k,  σ² = mean_k (x_k − μ)²  (two passes over the
 //          registers, biased), rstd = 1/√(σ² + eps),
 //          y_k = (x_k − μ)·rstd·γ_k + β_k,  mean[r] = μ, rstd[r] = rstd.
+//   add:   the same on s = x + a (a residual update fused with the next
+//          LayerNorm, gpu.AddScaledLayerNorm), also writing sum = s.
+//   addls: s = x + γ_ls⊙a (with LayerScale): writes sum = s, mean and rstd
+//          only, since y as well would need a ninth storage buffer; the
+//          affine kernel of addnorm.wgsl then writes y from sum.
 //   bwd:   x̂ = (x − μ)·rstd, g = dy⊙γ,
 //          dx = rstd·(g − mean_k g − x̂·mean_k(g⊙x̂)), and the column sums
 //          Σ dy·x̂ and Σ dy over the rows a workgroup handles: workgroup w
@@ -31,6 +37,24 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
 @group(0) @binding(6) var<uniform> P: Params;
+{{- else if eq .Mode "add"}}
+@group(0) @binding(0) var<storage, read> x: array<{{.E}}>;
+@group(0) @binding(1) var<storage, read> a: array<{{.E}}>;
+@group(0) @binding(2) var<storage, read> gamma: array<{{.E}}>;
+@group(0) @binding(3) var<storage, read> beta: array<{{.E}}>;
+@group(0) @binding(4) var<storage, read_write> sum: array<{{.E}}>;
+@group(0) @binding(5) var<storage, read_write> y: array<{{.E}}>;
+@group(0) @binding(6) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(7) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(8) var<uniform> P: Params;
+{{- else if eq .Mode "addls"}}
+@group(0) @binding(0) var<storage, read> x: array<{{.E}}>;
+@group(0) @binding(1) var<storage, read> a: array<{{.E}}>;
+@group(0) @binding(2) var<storage, read> ls: array<{{.E}}>;
+@group(0) @binding(3) var<storage, read_write> sum: array<{{.E}}>;
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
 {{- else}}
 @group(0) @binding(0) var<storage, read> dy: array<{{.E}}>;
 @group(0) @binding(1) var<storage, read> x: array<{{.E}}>;
@@ -48,42 +72,49 @@ var<workgroup> c_b: array<{{.E}}, {{.W}}>;
 {{- end}}
 {{template "rows_common" .}}
 {{- $last := sub .R 1}}
+{{- $out := ne .Mode "addls"}}
 
 @compute @workgroup_size({{.W}})
 fn main({{template "rows_args" .}}) {
 {{- template "rows_lanes" .}}
     let inv_n = 1.0 / f32(max(P.cols, 1u));
-    // γ (and β) of this invocation's columns: the same for every row.
+    // Per-column values of this invocation, the same for every row: γ (and
+    // β) of the LayerNorm, or γ_ls of the LayerScale (addls).
 {{- range $k := seq .R}}
     var g{{$k}} = {{$.E}}(0.0);
-{{- if eq $.Mode "fwd"}}
+{{- if and $fwd $out}}
     var h{{$k}} = {{$.E}}(0.0);
 {{- end}}
 {{- end}}
 {{- range $k := seq $last}}
-    g{{$k}} = gamma[g_lane + {{mul $k $.T}}u];
-{{- if eq $.Mode "fwd"}}
+    g{{$k}} = {{if eq $.Mode "addls"}}ls{{else}}gamma{{end}}[g_lane + {{mul $k $.T}}u];
+{{- if and $fwd $out}}
     h{{$k}} = beta[g_lane + {{mul $k $.T}}u];
 {{- end}}
 {{- end}}
     if (last_ok) {
-        g{{$last}} = gamma[g_lane + {{mul $last .T}}u];
-{{- if eq .Mode "fwd"}}
+        g{{$last}} = {{if eq .Mode "addls"}}ls{{else}}gamma{{end}}[g_lane + {{mul $last .T}}u];
+{{- if and $fwd $out}}
         h{{$last}} = beta[g_lane + {{mul $last .T}}u];
 {{- end}}
     }
-{{- if eq .Mode "fwd"}}
+{{- if $fwd}}
 {{- template "rows_row" .}}
 {{- range $k := seq .R}}
     var v{{$k}} = {{$.E}}(0.0);
 {{- end}}
     if (live) {
-{{- range $k := seq $last}}
-        v{{$k}} = x[o + {{mul $k $.T}}u];
+{{- range $k := seq .R}}
+        {{if eq $k $last}}if (last_ok) {{end}}{
+            let i = o + {{mul $k $.T}}u;
+{{- if eq $.Mode "fwd"}}
+            v{{$k}} = x[i];
+{{- else}}
+            v{{$k}} = x[i] + {{if eq $.Mode "addls"}}g{{$k}} * {{end}}a[i];
+            sum[i] = v{{$k}};
 {{- end}}
-        if (last_ok) {
-            v{{$last}} = x[o + {{mul $last .T}}u];
         }
+{{- end}}
     }
     var s = hsum(v0);
 {{- range $k := seq $last}}
@@ -100,12 +131,14 @@ fn main({{template "rows_args" .}}) {
 {{- end}}
     let rs = 1.0 / sqrt(grp_sum(q) * inv_n + P.eps);
     if (live) {
+{{- if $out}}
 {{- range $k := seq $last}}
         y[o + {{mul $k $.T}}u] = v{{$k}} * rs * g{{$k}} + h{{$k}};
 {{- end}}
         if (last_ok) {
             y[o + {{mul $last .T}}u] = v{{$last}} * rs * g{{$last}} + h{{$last}};
         }
+{{- end}}
         if (g_lane == 0u) {
             mean[row] = mu;
             rstd[row] = rs;

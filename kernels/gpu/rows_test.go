@@ -78,8 +78,8 @@ func TestLayerNorm(t *testing.T) {
 	})
 }
 
-// TestRowKernelsRegisterPath runs the softmax family and LayerNorm on the
-// register path, which CPU adapters do not take by default, with both
+// TestRowKernelsRegisterPath runs the softmax family, LayerNorm and
+// AddScaledLayerNorm on the register path, which CPU adapters do not take by default, with both
 // reduction paths. Partials: 1 keeps the LayerNorm backward grid small
 // enough that workgroups loop over several blocks of rows.
 func TestRowKernelsRegisterPath(t *testing.T) {
@@ -97,6 +97,9 @@ func TestRowKernelsRegisterPath(t *testing.T) {
 				}
 				checkSoftmaxShape(t, d, rng, s[0], s[1])
 				checkLayerNormShape(t, d, rng, s[0], s[1])
+				for _, scaled := range []bool{false, true} {
+					checkAddScaledLayerNorm(t, d, rng, s[0], s[1], scaled, fmt.Sprintf("register path %dx%d scaled=%v", s[0], s[1], scaled))
+				}
 			}
 		})
 	})
@@ -131,6 +134,8 @@ func TestRowKernelsTunings(t *testing.T) {
 			t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
 				checkSoftmaxShape(t, d, rng, c.rows, c.cc)
 				checkLayerNormShape(t, d, rng, c.rows, c.cc)
+				checkAddScaledLayerNorm(t, d, rng, c.rows, c.cc, true, "AddScaledLayerNorm")
+				checkAddScaledLayerNorm(t, d, rng, c.rows, c.cc, false, "AddScaledLayerNorm")
 			})
 		})
 	}

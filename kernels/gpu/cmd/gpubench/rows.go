@@ -186,6 +186,16 @@ func rowSpeed(d *gpu.Device, tok int, small bool, copyBest float64) error {
 			func(b []*gpu.Buffer) error { return d.LayerNorm(b[3], b[4], b[5], b[0], b[1], b[2], tok, 384, 1e-6) }},
 		{fmt.Sprintf("LayerNorm %d×768", tok), 8 * float64(tok*768), []int{tok * 768, 768, 768, tok * 768, tok, tok},
 			func(b []*gpu.Buffer) error { return d.LayerNorm(b[3], b[4], b[5], b[0], b[1], b[2], tok, 768, 1e-6) }},
+		// Residual add fused with LayerNorm: reads x, a; writes sum, y.
+		{fmt.Sprintf("AddLayerNorm %d×384", tok), 16 * float64(tok*384), []int{tok * 384, tok * 384, 384, 384, tok * 384, tok * 384, tok, tok},
+			func(b []*gpu.Buffer) error {
+				return d.AddScaledLayerNorm(b[4], b[5], b[6], b[7], b[0], b[1], nil, b[2], b[3], tok, 384, 1e-6)
+			}},
+		// With LayerScale γ: two kernels on a GPU (nine buffers), same compulsory traffic.
+		{fmt.Sprintf("AddScaledLayerNorm %d×384", tok), 16 * float64(tok*384), []int{tok * 384, tok * 384, 384, 384, tok * 384, tok * 384, tok, tok, 384},
+			func(b []*gpu.Buffer) error {
+				return d.AddScaledLayerNorm(b[4], b[5], b[6], b[7], b[0], b[1], b[8], b[2], b[3], tok, 384, 1e-6)
+			}},
 		{fmt.Sprintf("LayerNormBackward %d×384", tok), 12 * float64(tok*384), []int{tok * 384, tok * 384, tok, tok, 384, tok * 384, 384, 384},
 			func(b []*gpu.Buffer) error {
 				return d.LayerNormBackward(b[5], b[6], b[7], b[0], b[1], b[2], b[3], b[4], tok, 384)
