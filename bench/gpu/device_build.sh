@@ -13,6 +13,7 @@ for p in autograd cxformer tensor cxformer/pretrain; do
 done
 CGO_ENABLED=0 go build "$F" -o .device/bin/vitbench ./bench/cmd/vitbench
 CGO_ENABLED=0 go build "$F" -o .device/bin/sslbench ./bench/cmd/sslbench
+sh bench/gpu/norobust_build.sh # .device/gpu/gpubench-norobust, a diagnostic (see that script)
 cp -r ../shared/golden .device/golden
 tar czf .devpack/d.tgz .device
 ls -l .devpack

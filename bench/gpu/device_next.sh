@@ -13,6 +13,8 @@
 #   rows.txt    gpubench -rowsonly: vkCmdCopyBuffer, our copy kernel in every stream shape, GELU, every
 #               row-kernel variant with its ratio to the best copy kernel (the #3 target is 0.6 of
 #               PyTorch's copy)
+#   robust.txt the copy and GELU kernels with the Vulkan device created without robustBufferAccess
+#               (bench/gpu/norobust_build.sh, a diagnostic build), then with it, as shipped
 #   attn.txt    gpubench -attn -attnsweep m: default tiles and every m tile against unfused (the #7 target:
 #               fused fwd+bwd at 1374 tokens 1.5x faster than unfused, within 1.3x of SDPA's 5.1 ms)
 #   models.txt  the ViT-S step at 224 px B=64 (fused blocks, then GOCX_FUSION=off) next to PyTorch, the
@@ -51,6 +53,8 @@ B=$R/.device/bin
 VK="env GOCX_REQUIRE_GPU=vulkan"
 st tests.txt 75 "$R/kernels/gpu" $VK "$G/gpu.test" -test.run 'Softmax|LayerNorm|Gelu|Copy|Row|AddScaled' -test.timeout 70s
 st torch.txt 60 "$R" python3 bench/gpu/torch_ref.py
+st robust.txt 40 "$R" "$G/gpubench-norobust" -copyonly -n 5 -batch 10
+st robust.txt 40 "$R" "$G/gpubench" -copyonly -n 5 -batch 10
 st rows.txt 100 "$R" "$G/gpubench" -rowsonly -n 5 -batch 10
 st tests.txt 60 "$R/kernels/gpu" $VK "$G/gpu.test" -test.run 'FlashAttentionMM|^TestAttention$' -test.timeout 55s
 st attn.txt 120 "$R" "$G/gpubench" -attn -attnsweep m -n 5 -batch 5

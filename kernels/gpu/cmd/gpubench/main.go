@@ -40,6 +40,7 @@ var (
 	skipRows = flag.Bool("norows", false, "skip the row-kernel and copy measurements")
 	rowsOnly = flag.Bool("rowsonly", false, "only the row-kernel, GELU and copy measurements (every variant)")
 	shapes   = flag.String("shapes", "", "only the GEMM shapes whose name contains this string")
+	copyOnly = flag.Bool("copyonly", false, "only the copy and GELU stream measurements")
 	attn     = flag.Bool("attn", false, "only compare fused with unfused attention at the ViT-S shapes (see attn.go)")
 )
 
@@ -75,7 +76,7 @@ func run() error {
 	if *small {
 		sq, tok, checkN = []int{64, 128}, 261, 256
 	}
-	if !*rowsOnly {
+	if !*rowsOnly && !*copyOnly {
 		if err := gemmCheck(d, checkN); err != nil {
 			return err
 		}
@@ -87,7 +88,7 @@ func run() error {
 		return nil
 	}
 	copyBest, err := streamSpeed(d, tok, *small)
-	if err != nil {
+	if err != nil || *copyOnly {
 		return err
 	}
 	if err := rowSpeed(d, tok, *small, copyBest); err != nil {
