@@ -20,6 +20,8 @@
 #   models.txt  the ViT-S step at 224 px B=64 (fused blocks, then GOCX_FUSION=off) next to PyTorch, the
 #               518 px B=16 step with fused and unfused attention, and the CXformer-S SSL step with its
 #               dispatches, submits and waits
+#   gemm.txt    the automatic GEMM choice at every ViT-S shape (forward, dX, and the split-K dW GEMMs, whose
+#               new tile ranking is unmeasured), then every tile on the dW shapes if time is left
 #   step.txt    the arena/guarded-update, fused-op and whole-step tests on the card
 set -u
 OUT=${OUT:-/tmp/out}
@@ -64,8 +66,10 @@ st models.txt 30 "$R" python3 bench/vit_torch.py --device cuda --batch 64 --size
 st models.txt 30 "$R" env GOCX_ATTENTION=fused "$B/vitbench" --device gpu --batch 16 --size 518 --reps 3
 st models.txt 30 "$R" env GOCX_ATTENTION=unfused "$B/vitbench" --device gpu --batch 16 --size 518 --reps 3
 st models.txt 45 "$R" "$B/sslbench" --preset cxformer-s --global 224 --batch 64 --device gpu --steps 3
+st gemm.txt 40 "$R" "$G/gpubench" -norows -shapes ViT -n 5 -batch 10
 st step.txt 60 "$R" $VK "$B/pretrain.test" -test.run 'GPU'
 st step.txt 40 "$R/tensor" $VK "$B/tensor.test" -test.run 'Arena|SumSquaresAndClip|GuardedStep|LinearGelu|AddScaledLayerNorm|MeanRowEntropy|Concat1D'
+st gemm.txt 90 "$R" "$G/gpubench" -norows -tiles -shapes dW -n 3 -batch 5
 grep -h -- "--- FAIL\|WRONG\|panic:" "$OUT"/*.txt >> "$OUT/stages.txt" 2>/dev/null
 echo "total $(($(date +%s) - T0))s" >> "$OUT/stages.txt"
 cat "$OUT/stages.txt"
