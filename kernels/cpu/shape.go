@@ -15,8 +15,9 @@ import (
 // Backward: Permute(dsrc, ddst, permuted shape, inverse perm) with
 // inv[perm[a]] = a. dst and src must not overlap.
 //
-// dst is written row by row (its last axis), each row a strided read of
-// src; rows are split over goroutines.
+// dst is written row by row (its last axis after merging the axes that
+// stay adjacent, see permuteAxes): a row is one copy where the last axis
+// stays last, else a strided read of src; rows are split over goroutines.
 func Permute(dst, src []float32, shape, perm []int) {
 	const op = "cpu.Permute"
 	n := kernels.CheckPermutation(op, shape, perm)
@@ -30,17 +31,8 @@ func Permute(dst, src []float32, shape, perm []int) {
 		dst[0] = src[0]
 		return
 	}
-	// dstShape[a] and stride[a]: extent of dst axis a and the src distance
-	// between neighbours along it.
-	srcStride := make([]int, rank)
-	for a, s := rank-1, 1; a >= 0; a-- {
-		srcStride[a] = s
-		s *= shape[a]
-	}
-	dstShape, stride := make([]int, rank), make([]int, rank)
-	for a, p := range perm {
-		dstShape[a], stride[a] = shape[p], srcStride[p]
-	}
+	dstShape, stride := permuteAxes(shape, perm)
+	rank = len(dstShape)
 	inner, step := dstShape[rank-1], stride[rank-1]
 	parallelFor(n/inner, rowChunk(inner), func(lo, hi int) {
 		// Decode row lo into indices over dst's leading axes.
@@ -53,10 +45,14 @@ func Permute(dst, src []float32, shape, perm []int) {
 		}
 		for row := lo; row < hi; row++ {
 			d := dst[row*inner : (row+1)*inner]
-			j := base
-			for i := range d {
-				d[i] = src[j]
-				j += step
+			if step == 1 {
+				copy(d, src[base:base+inner])
+			} else {
+				j := base
+				for i := range d {
+					d[i] = src[j]
+					j += step
+				}
 			}
 			for a := rank - 2; a >= 0; a-- { // odometer
 				idx[a]++
@@ -69,6 +65,40 @@ func Permute(dst, src []float32, shape, perm []int) {
 			}
 		}
 	})
+}
+
+// permuteAxes returns dst's shape and, per dst axis, the src distance
+// between neighbours along it, with runs of axes that stay adjacent and in
+// order (perm[a+1] = perm[a]+1) merged into one: permuting (B, S, 3, H, d)
+// by (2, 0, 3, 1, 4) keeps d innermost, so each dst row is a contiguous
+// run of src, copied whole; (B, H, S, d) by (0, 2, 1, 3) likewise. Axes of
+// extent 1 are dropped (they move nothing); at least one axis remains.
+func permuteAxes(shape, perm []int) (dstShape, stride []int) {
+	rank := len(shape)
+	srcStride := make([]int, rank)
+	for a, s := rank-1, 1; a >= 0; a-- {
+		srcStride[a] = s
+		s *= shape[a]
+	}
+	prev := -2
+	for _, p := range perm {
+		switch {
+		case shape[p] == 1:
+			continue
+		case p == prev+1 && len(dstShape) > 0:
+			// src axis p follows the last kept one in src too: merge.
+			dstShape[len(dstShape)-1] *= shape[p]
+			stride[len(stride)-1] = srcStride[p]
+		default:
+			dstShape = append(dstShape, shape[p])
+			stride = append(stride, srcStride[p])
+		}
+		prev = p
+	}
+	if len(dstShape) == 0 {
+		return []int{1}, []int{1}
+	}
+	return dstShape, stride
 }
 
 // GatherRows copies the rows of src selected by idx (an embedding lookup):

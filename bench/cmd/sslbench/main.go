@@ -5,6 +5,7 @@
 //
 //	go run ./bench/cmd/sslbench --preset tiny --device cpu
 //	sslbench --preset cxformer-s --global 224 --batch 64 --device gpu
+//	go run ./bench/cmd/sslbench --preset tiny --cpuprofile ssl.prof   # then go tool pprof -top ssl.prof
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gocx/gocx/bench/internal/benchenv"
 	"github.com/gocx/gocx/cxformer/pretrain"
 	"github.com/gocx/gocx/kernels/gpu"
 	"github.com/gocx/gocx/tensor"
@@ -26,12 +28,17 @@ func main() {
 	global := flag.Int("global", 0, "global crop size (0: the preset's)")
 	batch := flag.Int("batch", 0, "images per step (0: the preset's)")
 	steps := flag.Int("steps", 5, "timed steps (after one warm-up step)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file (go tool pprof)")
 	flag.Parse()
+	profile = *cpuProfile
 	if err := run(*preset, *device, *global, *batch, *steps); err != nil {
 		fmt.Fprintln(os.Stderr, "sslbench:", err)
 		os.Exit(1)
 	}
 }
+
+// profile is the -cpuprofile file ("" for none).
+var profile string
 
 func run(preset, device string, global, batch, steps int) error {
 	cfg, err := pretrain.Preset(preset)
@@ -44,15 +51,11 @@ func run(preset, device string, global, batch, steps int) error {
 	if batch > 0 {
 		cfg.BatchSize = batch
 	}
-	var dev tensor.Device = tensor.CPU
-	if device == "gpu" {
-		g, err := tensor.OpenGPU(gpu.Options{})
-		if err != nil {
-			return err
-		}
-		defer g.Close()
-		dev = g
+	dev, closeDev, err := benchenv.OpenDevice(device)
+	if err != nil {
+		return err
 	}
+	defer closeDev()
 	tr, err := pretrain.NewTrainer(cfg, dev, pretrain.NewRandomCrops(cfg))
 	if err != nil {
 		return err
@@ -65,6 +68,11 @@ func run(preset, device string, global, batch, steps int) error {
 	if onGPU {
 		before = g.Kernels().Stats()
 	}
+	stop, err := benchenv.StartProfile(profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	ts := make([]float64, steps)
 	var loss float64
 	for i := range ts {

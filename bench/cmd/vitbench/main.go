@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/gocx/gocx/autograd"
+	"github.com/gocx/gocx/bench/internal/benchenv"
 	"github.com/gocx/gocx/cxformer"
 	"github.com/gocx/gocx/kernels"
-	"github.com/gocx/gocx/kernels/gpu"
 	"github.com/gocx/gocx/tensor"
 )
 
@@ -27,23 +27,24 @@ func main() {
 	batch := flag.Int("batch", 8, "images per step")
 	size := flag.Int("size", 224, "image side (multiple of 14)")
 	reps := flag.Int("reps", 5, "timed repetitions (median reported)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed training steps to this file (go tool pprof)")
 	flag.Parse()
+	profile = *cpuProfile
 	if err := run(*device, *arch, *batch, *size, *reps); err != nil {
 		fmt.Fprintln(os.Stderr, "vitbench:", err)
 		os.Exit(1)
 	}
 }
 
+// profile is the -cpuprofile file ("" for none).
+var profile string
+
 func run(device, arch string, batch, size, reps int) error {
-	var dev tensor.Device = tensor.CPU
-	if device == "gpu" {
-		g, err := tensor.OpenGPU(gpu.Options{})
-		if err != nil {
-			return err
-		}
-		defer g.Close()
-		dev = g
+	dev, closeDev, err := benchenv.OpenDevice(device)
+	if err != nil {
+		return err
 	}
+	defer closeDev()
 	cfg := cxformer.ViTS14()
 	if arch == "b" {
 		cfg = cxformer.ViTB14()
@@ -99,6 +100,12 @@ func run(device, arch string, batch, size, reps int) error {
 		if err := fwd(mode.train); err != nil { // warm-up: pipelines, pools, packing buffers
 			return err
 		}
+		stop := func() {}
+		if mode.train {
+			if stop, err = benchenv.StartProfile(profile); err != nil {
+				return err
+			}
+		}
 		ts := make([]float64, reps)
 		for i := range ts {
 			t0 := time.Now()
@@ -107,6 +114,7 @@ func run(device, arch string, batch, size, reps int) error {
 			}
 			ts[i] = time.Since(t0).Seconds()
 		}
+		stop()
 		sort.Float64s(ts)
 		res[mode.name+"_seconds"] = ts[len(ts)/2]
 		res[mode.name+"_images_per_second"] = float64(batch) / ts[len(ts)/2]
