@@ -12,18 +12,23 @@ type cpuDevice struct{}
 // has it and pure Go elsewhere (see kernels/cpu).
 var CPU Device = cpuDevice{}
 
-func (cpuDevice) String() string      { return "cpu" }
-func (cpuDevice) IsGPU() bool         { return false }
-func (cpuDevice) Sync() error         { return nil }
-func (cpuDevice) backend() backend    { return cpuBackend{} }
-func (cpuBackend) free(s *storage)    { s.cpu = nil }
+func (cpuDevice) String() string   { return "cpu" }
+func (cpuDevice) IsGPU() bool      { return false }
+func (cpuDevice) Sync() error      { return nil }
+func (cpuDevice) backend() backend { return cpuBackend{} }
+func (cpuBackend) free(s *storage) {
+	if s.parent == nil { // an arena view's slice belongs to the arena
+		cpuRecycle(s.cpu)
+	}
+	s.cpu = nil
+}
 func (cpuBackend) zero(s *storage)    { clear(s.cpu) }
 func (cpuBackend) copy(d, s *storage) { copy(d.cpu, s.cpu) }
 
 type cpuBackend struct{}
 
 func (cpuBackend) alloc(op string, n int) *storage {
-	return &storage{dev: CPU, n: n, cpu: make([]float32, n)}
+	return &storage{dev: CPU, n: n, cpu: cpuAlloc(n)}
 }
 func (cpuBackend) upload(dst *storage, src []float32)   { copy(dst.cpu, src) }
 func (cpuBackend) download(dst []float32, src *storage) { copy(dst, src.cpu) }

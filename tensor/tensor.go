@@ -163,6 +163,8 @@ func (t *Tensor) Item() float32 {
 
 // CPUData returns the CPU storage itself (no copy) so that CPU-only code
 // (data loading, metrics) can read and write it. It panics for GPU tensors.
+// The slice is valid until the tensor's storage is released (its last
+// reference): the CPU device then recycles the memory for new tensors.
 func (t *Tensor) CPUData() []float32 {
 	if t.st.dev.IsGPU() {
 		panic(fmt.Sprintf("tensor.CPUData: %v is on %s", t.shape, t.st.dev))
