@@ -22,6 +22,12 @@ const maxHeaderBytes = 100_000_000
 // ReadSafetensors reads a whole safetensors file. Arrays keep the order of
 // their data in the file. Errors name the file.
 func ReadSafetensors(path string) (*File, error) {
+	return readPath(path, "safetensors file", readSafetensors)
+}
+
+// readPath opens path and reads it with read, naming the file (as a kind
+// of file) in the errors.
+func readPath(path, kind string, read func(io.ReaderAt, int64) (*File, error)) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
@@ -31,9 +37,9 @@ func ReadSafetensors(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	f, err := readSafetensors(fh, info.Size())
+	f, err := read(fh, info.Size())
 	if err != nil {
-		return nil, fmt.Errorf("state: safetensors file %s: %w", path, err)
+		return nil, fmt.Errorf("state: %s %s: %w", kind, path, err)
 	}
 	return f, nil
 }

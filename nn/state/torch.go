@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
-	"os"
 	"strconv"
 
 	"github.com/nlpodyssey/gopickle/types"
@@ -38,20 +37,7 @@ const maxExpandedBytes = 1 << 30
 // torch.save's pickle is interpreted, not executed: only the tensor rebuild
 // functions are given meaning, so loading an untrusted file runs no code.
 func ReadTorch(path string) (*File, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("state: %w", err)
-	}
-	defer fh.Close()
-	info, err := fh.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("state: %w", err)
-	}
-	f, err := readTorch(fh, info.Size())
-	if err != nil {
-		return nil, fmt.Errorf("state: torch checkpoint %s: %w", path, err)
-	}
-	return f, nil
+	return readPath(path, "torch checkpoint", readTorch)
 }
 
 // ReadTorchFrom is ReadTorch for a file of the given size held by r.
