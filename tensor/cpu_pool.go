@@ -18,7 +18,10 @@ import (
 //
 // Slices are kept per exact length in a sync.Pool, so memory no step asks
 // for again goes back to the garbage collector within two collections:
-// the pool bounds nothing itself and holds nothing for long.
+// the pool bounds nothing itself and holds nothing for long. The price is
+// a higher peak: pooled slices count as live, so the collector lets the
+// heap grow further (the quick demo's peak resident memory went from 723
+// to 926 MB, its pretraining 20% faster).
 
 // cpuPoolMin is the shortest slice worth recycling (64 KiB); shorter ones
 // are cheap to make.
