@@ -33,25 +33,38 @@ func (c Config) inChans() int {
 	return c.InChans
 }
 
+// Upper bounds that Check puts on a config, far above any DINOv2 model (ViT-g/14: D
+// 1536, depth 40, MLP width 6144, 37×37 grid): a corrupt config.json that exceeds them
+// is an error rather than a request for absurd tables or parameters, and shape
+// products cannot overflow.
+const (
+	maxEmbedDim = 1 << 16 // EmbedDim
+	maxDepth    = 1 << 10 // Depth
+	maxHidden   = 1 << 20 // MLP hidden width
+	maxSide     = 1 << 10 // PatchSize, PosGrid
+	maxCount    = 1 << 10 // Registers, InChans
+)
+
 // Check reports the first invalid field by name.
 func (c Config) Check() error {
 	switch {
-	case c.EmbedDim <= 0:
-		return fmt.Errorf("ckpt: config: embed dim %d must be positive", c.EmbedDim)
-	case c.Depth <= 0:
-		return fmt.Errorf("ckpt: config: depth %d must be positive", c.Depth)
+	case c.EmbedDim <= 0 || c.EmbedDim > maxEmbedDim:
+		return fmt.Errorf("ckpt: config: embed dim %d must be in 1..%d", c.EmbedDim, maxEmbedDim)
+	case c.Depth <= 0 || c.Depth > maxDepth:
+		return fmt.Errorf("ckpt: config: depth %d must be in 1..%d", c.Depth, maxDepth)
 	case c.Heads <= 0 || c.EmbedDim%c.Heads != 0:
 		return fmt.Errorf("ckpt: config: %d heads must divide embed dim %d", c.Heads, c.EmbedDim)
-	case c.PatchSize <= 0:
-		return fmt.Errorf("ckpt: config: patch size %d must be positive", c.PatchSize)
-	case c.PosGrid <= 0:
-		return fmt.Errorf("ckpt: config: position grid %d must be positive", c.PosGrid)
-	case c.Hidden() <= 0:
-		return fmt.Errorf("ckpt: config: MLP ratio %g gives hidden width %d", c.MLPRatio, c.Hidden())
-	case c.Registers < 0:
-		return fmt.Errorf("ckpt: config: %d register tokens", c.Registers)
-	case c.InChans < 0:
-		return fmt.Errorf("ckpt: config: %d input channels", c.InChans)
+	case c.PatchSize <= 0 || c.PatchSize > maxSide:
+		return fmt.Errorf("ckpt: config: patch size %d must be in 1..%d", c.PatchSize, maxSide)
+	case c.PosGrid <= 0 || c.PosGrid > maxSide:
+		return fmt.Errorf("ckpt: config: position grid %d must be in 1..%d", c.PosGrid, maxSide)
+	// Compared in float64 first: int() of an out-of-range float is not defined.
+	case !(c.MLPRatio > 0 && float64(c.EmbedDim)*c.MLPRatio < maxHidden+1) || c.Hidden() <= 0:
+		return fmt.Errorf("ckpt: config: MLP ratio %g with embed dim %d must give a hidden width in 1..%d", c.MLPRatio, c.EmbedDim, maxHidden)
+	case c.Registers < 0 || c.Registers > maxCount:
+		return fmt.Errorf("ckpt: config: %d register tokens (want 0..%d)", c.Registers, maxCount)
+	case c.InChans < 0 || c.InChans > maxCount:
+		return fmt.Errorf("ckpt: config: %d input channels (want 0..%d)", c.InChans, maxCount)
 	}
 	return nil
 }

@@ -89,7 +89,9 @@ func FromHF(f *state.File, cfg HFConfig) (*state.File, error) {
 			continue
 		}
 		if m := hfQKV.FindStringSubmatch(name); m != nil {
-			if i, err := strconv.Atoi(m[1]); err == nil && i < ncfg.Depth {
+			// Only the canonical spelling of the index: "01" would silently
+			// replace layer 1's tensor.
+			if i, err := strconv.Atoi(m[1]); err == nil && i < ncfg.Depth && strconv.Itoa(i) == m[1] {
 				k := qkvKey{i, m[3]}
 				if qkv[k] == nil {
 					qkv[k] = &[3]*state.Array{}
@@ -277,7 +279,7 @@ func LoadHF(dir string) (*state.File, HFConfig, error) {
 			path = bin
 		}
 	}
-	f, err := state.Read(path)
+	f, err := readState(path)
 	if err != nil {
 		return nil, HFConfig{}, err
 	}
@@ -286,6 +288,17 @@ func LoadHF(dir string) (*state.File, HFConfig, error) {
 		return nil, HFConfig{}, fmt.Errorf("%w\n(in %s)", err, path)
 	}
 	return native, cfg, nil
+}
+
+// readState is state.Read, with a panic inside the reader (a malformed file it
+// does not catch) turned into an error naming the file.
+func readState(path string) (f *state.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("ckpt: %s: malformed checkpoint (the reader panicked: %v)", path, r)
+		}
+	}()
+	return state.Read(path)
 }
 
 func fileExists(p string) bool {

@@ -113,7 +113,8 @@ func (h HFConfig) Check() error {
 		return fmt.Errorf("ckpt: image_size %d and patch_size %d give no patches", h.ImageSize, h.PatchSize)
 	}
 	cfg := Config{EmbedDim: h.HiddenSize, Depth: h.NumHiddenLayers, Heads: h.NumAttentionHeads,
-		PatchSize: h.PatchSize, PosGrid: h.ImageSize / h.PatchSize, MLPRatio: h.MLPRatio, Registers: h.NumRegisterTokens}
+		PatchSize: h.PatchSize, PosGrid: h.ImageSize / h.PatchSize, MLPRatio: h.MLPRatio, Registers: h.NumRegisterTokens,
+		InChans: h.NumChannels}
 	return cfg.Check()
 }
 
@@ -182,6 +183,9 @@ func parseHFConfig(b []byte) (HFConfig, error) {
 		{"reshape_hidden_states", &h.ReshapeHiddenStates, false},
 	}
 	for _, f := range fields {
+		if f.key == "use_mask_token" && h.ModelType != ModelTypeDinov2 {
+			continue // not a Dinov2WithRegistersConfig field: kept in Extra, written back as read
+		}
 		v, ok := raw[f.key]
 		if !ok || bytes.Equal(v, []byte("null")) {
 			if f.required {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -57,7 +58,7 @@ func ReadCheXmask(csvPath string, opt CheXmaskOptions) (*Dataset, error) {
 		line := r + 2
 		if opt.MinDiceRCA > 0 {
 			d, err := strconv.ParseFloat(strings.TrimSpace(row[t.col["Dice RCA (Mean)"]]), 64)
-			if err != nil {
+			if err != nil || math.IsNaN(d) || math.IsInf(d, 0) {
 				return nil, fmt.Errorf("data: CSV %s row %d: bad Dice RCA (Mean) %q", t.path, line, row[t.col["Dice RCA (Mean)"]])
 			}
 			if d < opt.MinDiceRCA {
@@ -67,8 +68,9 @@ func ReadCheXmask(csvPath string, opt CheXmaskOptions) (*Dataset, error) {
 		}
 		h, err1 := strconv.Atoi(strings.TrimSpace(row[t.col["Height"]]))
 		w, err2 := strconv.Atoi(strings.TrimSpace(row[t.col["Width"]]))
-		if err1 != nil || err2 != nil || h <= 0 || w <= 0 {
-			return nil, fmt.Errorf("data: CSV %s row %d: bad mask size Height=%q Width=%q", t.path, line, row[t.col["Height"]], row[t.col["Width"]])
+		if err1 != nil || err2 != nil || !sizeOK(w, h, MaxImagePixels) {
+			return nil, fmt.Errorf("data: CSV %s row %d: bad mask size Height=%q Width=%q (sides must be positive, at most %d pixels)",
+				t.path, line, row[t.col["Height"]], row[t.col["Width"]], MaxImagePixels)
 		}
 		m := &RLEMask{W: w, H: h}
 		empty := false

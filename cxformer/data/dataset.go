@@ -115,15 +115,25 @@ func (t *table) require(names ...string) ([]int, error) {
 // has reports whether the table has the column.
 func (t *table) has(name string) bool { _, ok := t.col[name]; return ok }
 
-// parseLabel parses a label cell: blank → NaN, else a number.
+// parseLabel parses a label cell: blank → NaN, else 1, 0 or -1 (written in any float
+// form, "1.0"); any other value is an error naming the cell.
 func parseLabel(path string, row int, col, s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return math.NaN(), nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("data: CSV %s row %d column %q: bad label %q", path, row, col, s)
+	if err != nil || (v != 1 && v != 0 && v != -1) {
+		return 0, fmt.Errorf("data: CSV %s row %d column %q: bad label %q (want 1, 0, -1 or blank)", path, row, col, s)
+	}
+	return v, nil
+}
+
+// parseCoord parses a box coordinate or size cell, which must be a finite number.
+func parseCoord(path string, row int, col, s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("data: CSV %s row %d: bad %s %q", path, row, col, s)
 	}
 	return v, nil
 }

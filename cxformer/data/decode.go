@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,28 +82,67 @@ func DecodeFile(path string) (*Gray, error) {
 //     which turns a 12-bit radiograph white; that is not reproduced.
 //   - 16-bit colour PNG: the high byte of each channel, then the luminance above.
 //   - DICOM: see DecodeDICOM and DICOMImage.Gray.
+//
+// An image whose header claims more than MaxImagePixels pixels is an error.
 func Decode(name string, data []byte) (*Gray, error) {
-	switch SniffFormat(name, data) {
-	case FormatPNG:
-		img, err := png.Decode(bytes.NewReader(data))
+	return decodeLimited(name, data, MaxImagePixels)
+}
+
+// MaxImagePixels bounds w·h of the images and masks this package decodes (2^27 pixels,
+// e.g. 11585×11585, several times any radiograph): a corrupt header or CSV that claims a
+// larger size is an error instead of a multi-gigabyte allocation.
+const MaxImagePixels = 1 << 27
+
+// sizeOK reports whether a w×h image has positive sides and at most limit pixels
+// (checked without overflowing w·h).
+func sizeOK(w, h, limit int) bool { return w > 0 && h > 0 && w <= limit/h }
+
+// decodeLimited is Decode with the pixel limit as a parameter (the fuzz test lowers it).
+func decodeLimited(name string, data []byte, maxPixels int) (*Gray, error) {
+	switch f := SniffFormat(name, data); f {
+	case FormatPNG, FormatJPEG:
+		g, err := decodeGoImage(f, data, maxPixels)
 		if err != nil {
-			return nil, fmt.Errorf("data: decode PNG %s: %w", name, err)
+			return nil, fmt.Errorf("data: decode %v %s: %w", f, name, err)
 		}
-		return fromImage(img), nil
-	case FormatJPEG:
-		img, err := jpeg.Decode(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("data: decode JPEG %s: %w", name, err)
-		}
-		return fromImage(img), nil
+		return g, nil
 	case FormatDICOM:
-		d, err := DecodeDICOM(name, data)
+		d, err := decodeDICOM(name, data, maxPixels)
 		if err != nil {
 			return nil, err
 		}
 		return d.Gray(true), nil
 	}
 	return nil, fmt.Errorf("data: decode %s: %w", name, ErrUnknownFormat)
+}
+
+// decodeGoImage decodes a PNG or JPEG with Go's decoders; see decodeWith.
+func decodeGoImage(f Format, data []byte, maxPixels int) (*Gray, error) {
+	if f == FormatJPEG {
+		return decodeWith(data, maxPixels, jpeg.DecodeConfig, jpeg.Decode)
+	}
+	return decodeWith(data, maxPixels, png.DecodeConfig, png.Decode)
+}
+
+// decodeWith decodes an image with one of Go's decoders after reading its header: the
+// decoders allocate the whole image before reading its data, so an unchecked size from
+// a corrupt header could cost gigabytes.
+func decodeWith(data []byte, maxPixels int, config func(io.Reader) (image.Config, error), decode func(io.Reader) (image.Image, error)) (*Gray, error) {
+	cfg, err := config(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if !sizeOK(cfg.Width, cfg.Height, maxPixels) {
+		return nil, fmt.Errorf("image size %dx%d invalid (sides must be positive, at most %d pixels)", cfg.Width, cfg.Height, maxPixels)
+	}
+	img, err := decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, fmt.Errorf("decoded size %dx%d differs from the header's %dx%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
+	}
+	return fromImage(img), nil
 }
 
 // luma is Pillow's RGB→L conversion (libImaging/Convert.c, L24 >> 16).

@@ -1,17 +1,12 @@
 package data
 
 import (
-	"bytes"
 	"errors"
 	"image"
 	"math"
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/suyashkumar/dicom"
-	"github.com/suyashkumar/dicom/pkg/frame"
-	"github.com/suyashkumar/dicom/pkg/tag"
 )
 
 func TestDecodeBadInput(t *testing.T) {
@@ -167,33 +162,7 @@ func TestEqualizeHistProperties(t *testing.T) {
 func TestDICOMEncapsulatedJPEG(t *testing.T) {
 	g := synthGray(20, 16, 1)
 	jp := encodeJPEG(t, &image.Gray{Pix: g.Pix, Stride: g.W, Rect: image.Rect(0, 0, g.W, g.H)})
-	if len(jp)%2 == 1 {
-		jp = append(jp, 0) // DICOM items have even length
-	}
-	el := func(tg tag.Tag, v any) *dicom.Element {
-		e, err := dicom.NewElement(tg, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	pd := el(tag.PixelData, dicom.PixelDataInfo{IsEncapsulated: true, Frames: []*frame.Frame{{Encapsulated: true, EncapsulatedData: frame.EncapsulatedFrame{Data: jp}}}})
-	pd.ValueLength, pd.RawValueRepresentation = tag.VLUndefinedLength, "OB"
-	elems := []*dicom.Element{
-		el(tag.MediaStorageSOPClassUID, []string{"1.2.840.10008.5.1.4.1.1.1.1"}),
-		el(tag.MediaStorageSOPInstanceUID, []string{"1.2.3"}),
-		el(tag.TransferSyntaxUID, []string{"1.2.840.10008.1.2.4.50"}),
-		el(tag.SamplesPerPixel, []int{1}),
-		el(tag.PhotometricInterpretation, []string{"MONOCHROME2"}),
-		el(tag.Rows, []int{16}), el(tag.Columns, []int{20}),
-		el(tag.BitsAllocated, []int{8}), el(tag.BitsStored, []int{8}), el(tag.PixelRepresentation, []int{0}),
-		pd,
-	}
-	var b bytes.Buffer
-	if err := dicom.Write(&b, dicom.Dataset{Elements: elems}, dicom.SkipVRVerification()); err != nil {
-		t.Fatal(err)
-	}
-	d, err := DecodeDICOM("enc.dcm", b.Bytes())
+	d, err := DecodeDICOM("enc.dcm", encapsulatedDICOM(t, jp, 20, 16))
 	if err != nil {
 		t.Fatal(err)
 	}

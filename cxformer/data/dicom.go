@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	_ "image/jpeg" // encapsulated baseline-JPEG DICOM frames
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -36,11 +37,32 @@ type DICOMImage struct {
 // unsigned single-sample data, and encapsulated frames that Go's image decoders can read
 // (baseline JPEG). Stored values are masked to BitsStored bits and sign-extended when
 // PixelRepresentation is 1 (the parser itself reads every sample as unsigned). Errors name
-// the file; a file without pixel data gives an error wrapping ErrNoPixelData.
+// the file; a file without pixel data gives an error wrapping ErrNoPixelData. A frame of
+// more than MaxImagePixels pixels, and a rescale that overflows, are errors.
 func DecodeDICOM(name string, data []byte) (*DICOMImage, error) {
+	return decodeDICOM(name, data, MaxImagePixels)
+}
+
+// parseDICOM runs the DICOM parser on a file whose value lengths checkDICOMLengths
+// accepts, turning a panic inside the parser into an error: some malformed files make
+// it panic (a missing group length value, a non-string transfer syntax, a non-item in a
+// sequence) instead of returning an error.
+func parseDICOM(data []byte) (ds dicom.Dataset, err error) {
+	if err := checkDICOMLengths(data); err != nil {
+		return dicom.Dataset{}, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed file (the DICOM parser panicked: %v)", r)
+		}
+	}()
 	// Native pixel data is taken as raw bytes and unpacked here: the parser's own frames
 	// hold one []int slice per pixel, far too slow and large for 3000² radiographs.
-	ds, err := dicom.Parse(bytes.NewReader(data), int64(len(data)), nil, dicom.SkipProcessingPixelDataValue())
+	return dicom.Parse(bytes.NewReader(data), int64(len(data)), nil, dicom.SkipProcessingPixelDataValue())
+}
+
+func decodeDICOM(name string, data []byte, maxPixels int) (*DICOMImage, error) {
+	ds, err := parseDICOM(data)
 	if err != nil {
 		return nil, fmt.Errorf("data: parse DICOM %s: %w", name, err)
 	}
@@ -78,6 +100,9 @@ func DecodeDICOM(name string, data []byte) (*DICOMImage, error) {
 	if v := dicomFloats(ds, tag.RescaleIntercept); len(v) > 0 {
 		intercept = v[0]
 	}
+	if math.IsInf(slope, 0) || math.IsNaN(slope) || math.IsInf(intercept, 0) || math.IsNaN(intercept) {
+		return nil, fmt.Errorf("data: DICOM %s: RescaleSlope %v / RescaleIntercept %v not finite", name, slope, intercept)
+	}
 
 	var raw []int
 	var w, h int
@@ -85,15 +110,14 @@ func DecodeDICOM(name string, data []byte) (*DICOMImage, error) {
 	case info.IntentionallyUnprocessed:
 		w, h = dicomInt(ds, tag.Columns, 0), dicomInt(ds, tag.Rows, 0)
 		bigEndian := dicomString(ds, tag.TransferSyntaxUID, "") == "1.2.840.10008.1.2.2"
-		if raw, err = unpackNative(info.UnprocessedValueData, w, h, bitsAlloc, bigEndian); err != nil {
+		if raw, err = unpackNative(info.UnprocessedValueData, w, h, bitsAlloc, bigEndian, maxPixels); err != nil {
 			return nil, fmt.Errorf("data: DICOM %s: %w", name, err)
 		}
-	case info.Frames[0].Encapsulated:
-		img, _, err := image.Decode(bytes.NewReader(info.Frames[0].EncapsulatedData.Data))
+	case len(info.Frames) > 0 && info.Frames[0].Encapsulated:
+		g, err := decodeWith(info.Frames[0].EncapsulatedData.Data, maxPixels, anyImageConfig, anyImage)
 		if err != nil {
 			return nil, fmt.Errorf("data: DICOM %s: compressed pixel data not supported: %w", name, err)
 		}
-		g := fromImage(img)
 		w, h = g.W, g.H
 		raw = make([]int, len(g.Pix))
 		for i, v := range g.Pix {
@@ -115,15 +139,30 @@ func DecodeDICOM(name string, data []byte) (*DICOMImage, error) {
 			v -= mask + 1
 		}
 		f.Pix[i] = float64(v)*slope + intercept
+		if math.IsInf(f.Pix[i], 0) {
+			return nil, fmt.Errorf("data: DICOM %s: RescaleSlope %v and RescaleIntercept %v overflow on stored value %d", name, slope, intercept, v)
+		}
 	}
 	d.Modality = f
 	return d, nil
 }
 
+// anyImageConfig and anyImage are image.DecodeConfig and image.Decode without the
+// format name (every decoder linked into the program, at least baseline JPEG).
+func anyImageConfig(r io.Reader) (image.Config, error) {
+	c, _, err := image.DecodeConfig(r)
+	return c, err
+}
+
+func anyImage(r io.Reader) (image.Image, error) {
+	img, _, err := image.Decode(r)
+	return img, err
+}
+
 // unpackNative reads the first w×h frame of native single-sample pixel data.
-func unpackNative(b []byte, w, h, bitsAlloc int, bigEndian bool) ([]int, error) {
-	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("bad image size %dx%d", w, h)
+func unpackNative(b []byte, w, h, bitsAlloc int, bigEndian bool, maxPixels int) ([]int, error) {
+	if !sizeOK(w, h, maxPixels) {
+		return nil, fmt.Errorf("bad image size %dx%d (Columns x Rows; sides must be positive, at most %d pixels)", w, h, maxPixels)
 	}
 	if bitsAlloc != 8 && bitsAlloc != 16 && bitsAlloc != 32 {
 		return nil, fmt.Errorf("BitsAllocated %d not supported (want 8, 16 or 32)", bitsAlloc)
@@ -164,6 +203,9 @@ func (d *DICOMImage) Window() (*GrayF, bool) {
 		return d.Modality, false
 	}
 	c, w := d.Centers[0], d.Widths[0]
+	if math.IsInf(c, 0) || math.IsNaN(c) || math.IsInf(w, 0) || math.IsNaN(w) {
+		return d.Modality, false
+	}
 	out := &GrayF{W: d.Modality.W, H: d.Modality.H, Pix: make([]float64, len(d.Modality.Pix))}
 	switch d.VOIFunction {
 	case "SIGMOID":

@@ -23,6 +23,12 @@
 //     common Dataset of Items, and a parallel Loader that decodes and augments on all
 //     cores and emits crop-major multi-crop batches (spec §3.1) in a deterministic order.
 //
+// Malformed input: decoders and readers return errors naming the file (and the row, column
+// or DICOM element) rather than panicking; sizes that headers or CSVs claim are checked
+// before anything is allocated for them (at most MaxImagePixels pixels, DICOM value
+// lengths within the file), and panics inside the DICOM parser become errors. Fuzz
+// targets in fuzz_test.go exercise every reader.
+//
 // Randomness: every random draw comes from an RNG derived from (seed, epoch, image index,
 // crop index), so results do not depend on goroutine scheduling. The draws cannot match
 // PyTorch's generator; what matches the reference is the distribution of every parameter

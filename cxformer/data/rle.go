@@ -9,23 +9,26 @@ import (
 // DecodeRLE decodes CheXmask's run-length encoding of a binary h×w mask: whitespace
 // separated pairs "start length" where start is a 1-based index into the row-major
 // (C-order) flattened mask (CheXmask's get_mask_from_RLE). It returns one byte per pixel,
-// 1 inside the mask. An empty string is an empty mask.
+// 1 inside the mask. An empty string is an empty mask. A mask of more than
+// MaxImagePixels pixels, and a run outside the mask, are errors.
 func DecodeRLE(rle string, w, h int) ([]uint8, error) {
-	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("data: RLE mask size %dx%d invalid", w, h)
+	if err := checkMaskSize(w, h); err != nil {
+		return nil, err
 	}
-	out := make([]uint8, w*h)
+	n := w * h
 	f := strings.Fields(rle)
 	if len(f)%2 != 0 {
 		return nil, fmt.Errorf("data: RLE has %d numbers, want start/length pairs", len(f))
 	}
+	out := make([]uint8, n)
 	for i := 0; i < len(f); i += 2 {
 		start, err1 := strconv.Atoi(f[i])
 		length, err2 := strconv.Atoi(f[i+1])
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("data: RLE pair %q %q is not two integers", f[i], f[i+1])
 		}
-		if start < 1 || length < 0 || start-1+length > w*h {
+		// length > n-(start-1) rather than start-1+length > n: the sum can overflow.
+		if start < 1 || length < 0 || start > n || length > n-(start-1) {
 			return nil, fmt.Errorf("data: RLE run start %d length %d outside a %dx%d mask", start, length, w, h)
 		}
 		for j := start - 1; j < start-1+length; j++ {
@@ -33,6 +36,15 @@ func DecodeRLE(rle string, w, h int) ([]uint8, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkMaskSize rejects a w×h mask with a non-positive side or more than MaxImagePixels
+// pixels (a corrupt Height/Width would otherwise allocate gigabytes).
+func checkMaskSize(w, h int) error {
+	if !sizeOK(w, h, MaxImagePixels) {
+		return fmt.Errorf("data: RLE mask size %dx%d invalid (sides must be positive, at most %d pixels)", w, h, MaxImagePixels)
+	}
+	return nil
 }
 
 // EncodeRLE is the inverse of DecodeRLE (CheXmask's get_RLE_from_mask): runs of non-zero
@@ -70,6 +82,12 @@ type RLEMask struct {
 // mask k is set, later classes overwriting earlier ones (CXformer's CheXmask loader, where
 // the heart overwrites the lungs where they overlap).
 func (m *RLEMask) Decode() (*LabelMap, error) {
+	if err := checkMaskSize(m.W, m.H); err != nil {
+		return nil, err
+	}
+	if len(m.RLE) > 255 {
+		return nil, fmt.Errorf("data: %d mask classes do not fit a uint8 label map", len(m.RLE))
+	}
 	out := &LabelMap{W: m.W, H: m.H, Pix: make([]uint8, m.W*m.H)}
 	for k, rle := range m.RLE {
 		bits, err := DecodeRLE(rle, m.W, m.H)

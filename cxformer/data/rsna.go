@@ -46,7 +46,7 @@ func ReadRSNA(root string, opt RSNAOptions) (*Dataset, error) {
 		line := r + 2
 		id := strings.TrimSpace(row[t.col["patientId"]])
 		target, err := strconv.ParseFloat(strings.TrimSpace(row[t.col["Target"]]), 64)
-		if err != nil {
+		if err != nil || (target != 0 && target != 1) {
 			return nil, fmt.Errorf("data: CSV %s row %d: bad Target %q", t.path, line, row[t.col["Target"]])
 		}
 		i, seen := pos[id]
@@ -65,12 +65,15 @@ func ReadRSNA(root string, opt RSNAOptions) (*Dataset, error) {
 				blank++
 				continue
 			}
-			if v[k], err = strconv.ParseFloat(s, 64); err != nil {
-				return nil, fmt.Errorf("data: CSV %s row %d: bad %s %q", t.path, line, c, s)
+			if v[k], err = parseCoord(t.path, line, c, s); err != nil {
+				return nil, err
 			}
 		}
 		switch blank {
 		case 0:
+			if v[2] < 0 || v[3] < 0 {
+				return nil, fmt.Errorf("data: CSV %s row %d: negative box width %v or height %v", t.path, line, v[2], v[3])
+			}
 			it.Boxes = append(it.Boxes, Box{Class: 0, X0: v[0], Y0: v[1], X1: v[0] + v[2], Y1: v[1] + v[3]})
 		case 4:
 		default:

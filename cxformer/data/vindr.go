@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -143,9 +142,12 @@ func ReadVinDr(root string, opt VinDrOptions) (*Dataset, error) {
 					blank++
 					continue
 				}
-				if v[j], err = strconv.ParseFloat(s, 64); err != nil {
-					return nil, fmt.Errorf("data: CSV %s row %d: bad %s %q", t.path, line, col, s)
+				if v[j], err = parseCoord(t.path, line, col, s); err != nil {
+					return nil, err
 				}
+			}
+			if blank == 0 && (v[2] < v[0] || v[3] < v[1]) {
+				return nil, fmt.Errorf("data: CSV %s row %d: box x %v..%v, y %v..%v has max < min", t.path, line, v[0], v[2], v[1], v[3])
 			}
 			if blank == 0 {
 				a.item.Boxes = append(a.item.Boxes, Box{Class: k, X0: v[0], Y0: v[1], X1: v[2], Y1: v[3]})
