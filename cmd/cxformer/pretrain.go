@@ -126,7 +126,9 @@ func runPretrain(args []string) error {
 		return err
 	}
 	defer release()
-	tr, err := pretrain.NewTrainer(cfg, dev, pretrain.NewRandomCrops(cfg))
+	src := pretrain.NewPrefetch(pretrain.NewRandomCrops(cfg)) // crops cut while the previous step trains
+	defer src.Close()
+	tr, err := pretrain.NewTrainer(cfg, dev, src)
 	if err != nil {
 		return err
 	}

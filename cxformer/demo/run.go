@@ -154,8 +154,10 @@ func pretrainPhantoms(cfg Config, res *Result) (*pretrain.Trainer, *cxformer.ViT
 	if err != nil {
 		return nil, nil, err
 	}
-	src := &PhantomSource{Pool: cfg.PretrainPool, Size: cfg.ImageSize + cfg.ImageSize/7, Batch: cfg.Batch,
-		Seed: cfg.Seed + 1000, MultiCrop: mc}
+	// The next step's crops are cut while this step trains.
+	src := pretrain.NewPrefetch(&PhantomSource{Pool: cfg.PretrainPool, Size: cfg.ImageSize + cfg.ImageSize/7,
+		Batch: cfg.Batch, Seed: cfg.Seed + 1000, MultiCrop: mc})
+	defer src.Close()
 	tr, err := pretrain.NewTrainer(pc, cfg.Device, src)
 	if err != nil {
 		return nil, nil, err
