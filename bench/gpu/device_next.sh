@@ -23,6 +23,9 @@
 #   gemm.txt    the automatic GEMM choice at every ViT-S shape (forward, dX, and the split-K dW GEMMs, whose
 #               new tile ranking is unmeasured), then every tile on the dW shapes if time is left
 #   step.txt    the arena/guarded-update, fused-op and whole-step tests on the card
+# Acting on it: record the figures in bench/RESULTS.md; if attn.txt's "best:" m tiles beat unfused, flip the
+# GPU default of tensor.HasFusedAttention and the tile tables of kernels/gpu/flash_tiles.go to them; if a
+# row-kernel variant beats the default on every shape, make it RowTuning's default.
 set -u
 OUT=${OUT:-/tmp/out}
 BUDGET=${BUDGET:-530}
