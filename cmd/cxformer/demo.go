@@ -14,7 +14,7 @@ import (
 // report.md with plots.
 func runDemo(args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	quick := fs.Bool("quick", false, "a short run (about 2 minutes on 2 cores) instead of the full one (about 10)")
+	quick := fs.Bool("quick", false, "a short run (about 1 minute on 2 cores) instead of the full one (about 3.5)")
 	out := fs.String("out", "cxformer-demo", "output directory for report.md, plots and checkpoints")
 	device := fs.String("device", "auto", "cpu, gpu or auto (a GPU when one is usable)")
 	seed := fs.Uint64("seed", 1, "seed of phantoms, initialisation and augmentation")

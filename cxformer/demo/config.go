@@ -26,8 +26,8 @@ type Config struct {
 	Bootstrap     int // resamples for the confidence intervals
 }
 
-// Defaults returns the full demo (about 10 minutes on 2 cores) or, with
-// quick, a run of about 2 minutes.
+// Defaults returns the full demo (about 3.5 minutes on 2 cores) or, with
+// quick, a run of about 1 minute.
 func Defaults(quick bool) Config {
 	c := Config{Out: "cxformer-demo", Device: tensor.CPU, Seed: 1, ImageSize: 112,
 		PretrainPool: 3000, PretrainSteps: 800, Batch: 16, LocalCrops: 6,
