@@ -34,3 +34,14 @@ func ExampleLinearGelu() {
 	// [1 -1]
 	// [0.8413 -0.1587]
 }
+
+// The same layer for a forward that no backward follows (inference, a
+// teacher): only y is stored.
+func ExampleLinearGeluOutput() {
+	x := tensor.MustFromSlice(tensor.CPU, []float32{1, 2}, 1, 2)
+	w := tensor.MustFromSlice(tensor.CPU, []float32{1, 0, 0, -1}, 2, 2)
+	b := tensor.MustFromSlice(tensor.CPU, []float32{0, 1}, 2)
+	fmt.Printf("%.4f\n", tensor.LinearGeluOutput(x, w, b).Data())
+	// Output:
+	// [0.8413 -0.1587]
+}

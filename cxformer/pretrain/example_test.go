@@ -41,3 +41,24 @@ func ExampleReadConfig() {
 	// Output:
 	// pretrain config: dino.head_n_prototypes: 0 must be positive
 }
+
+// A data source wrapped so that the next step's batch is prepared while a
+// step trains; the batches, and so the training, are the same.
+func ExamplePrefetch() {
+	cfg := pretrain.Tiny()
+	cfg.SSL.Backbone.Depth = 1
+	src := pretrain.NewPrefetch(pretrain.NewRandomCrops(cfg))
+	defer src.Close() // releases the batch prepared for the step after the last
+	tr, err := pretrain.NewTrainer(cfg, tensor.CPU, src)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for range 2 {
+		if _, err := tr.Step(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println("steps done:", tr.StepCount())
+	// Output:
+	// steps done: 2
+}
