@@ -171,6 +171,15 @@ func BenchmarkRowPaths(b *testing.B) {
 			func(buf []*Buffer) error {
 				return d.LayerNorm(buf[3], buf[4], buf[5], buf[0], buf[1], buf[2], tok, 384, 1e-6)
 			}},
+		// Residual add fused with LayerNorm: reads x, a; writes sum, y.
+		{"AddLayerNorm_384", 16 * float64(tok*384), []int{tok * 384, tok * 384, 384, 384, tok * 384, tok * 384, tok, tok},
+			func(buf []*Buffer) error {
+				return d.AddScaledLayerNorm(buf[4], buf[5], buf[6], buf[7], buf[0], buf[1], nil, buf[2], buf[3], tok, 384, 1e-6)
+			}},
+		{"AddScaledLayerNorm_384", 16 * float64(tok*384), []int{tok * 384, tok * 384, 384, 384, tok * 384, tok * 384, tok, tok, 384},
+			func(buf []*Buffer) error {
+				return d.AddScaledLayerNorm(buf[4], buf[5], buf[6], buf[7], buf[0], buf[1], buf[8], buf[2], buf[3], tok, 384, 1e-6)
+			}},
 		{"LayerNormBackward_384", 12 * float64(tok*384), []int{tok * 384, tok * 384, tok, tok, 384, tok * 384, 384, 384},
 			func(buf []*Buffer) error {
 				return d.LayerNormBackward(buf[5], buf[6], buf[7], buf[0], buf[1], buf[2], buf[3], buf[4], tok, 384)
