@@ -7,6 +7,7 @@ import (
 	"github.com/gocx/gocx/cxformer"
 	"github.com/gocx/gocx/internal/golden"
 	"github.com/gocx/gocx/internal/gputest"
+	"github.com/gocx/gocx/kernels/gpu"
 	"github.com/gocx/gocx/tensor"
 )
 
@@ -82,6 +83,23 @@ func TestGPUStepsMatchCPU(t *testing.T) {
 		t.Logf("step %d: GPU %+v CPU %+v diff %.2e", i, a.Losses, b.Losses, d)
 		if d > 1e-3 {
 			t.Errorf("step %d: GPU and CPU losses differ by %.2e", i, d)
+		}
+	}
+}
+
+// The same on the register path of the row kernels, which GPUs take by
+// default and CPU adapters such as lavapipe do not: softmax, LayerNorm and
+// the fused residual+LayerNorm with the trainer's packed parameters (one
+// kernel binding the parameter arena, addnorm's addlsn mode).
+func TestGPUStepsMatchCPURegisterPath(t *testing.T) {
+	dev := gputest.Device(t)
+	defer gpu.SetRowTuning(gpu.SetRowTuning(gpu.RowTuning{Path: gpu.RowRegisters}))
+	c := gpuTestConfig()
+	cpuT, gpuT := newDeviceTrainer(t, c, tensor.CPU), newDeviceTrainer(t, c, dev)
+	for i := range 2 {
+		a, b := step(t, gpuT), step(t, cpuT)
+		if d := lossDiff(a.Losses, b.Losses); d > 1e-3 {
+			t.Errorf("step %d: GPU (register path) and CPU losses differ by %.2e: %+v, %+v", i, d, a.Losses, b.Losses)
 		}
 	}
 }

@@ -42,6 +42,9 @@ func addNormWidth(cols int) int {
 // statistics, then y from s. The row kernel takes the register path of
 // the row kernels (layernorm.wgsl's add and addls modes, a row held in
 // registers) where planRows allows, else the loop path of addnorm.wgsl.
+// On the register path, when lnW and lnB are views of one allocation (a
+// trainer's packed parameters), that allocation is bound once and the
+// LayerScale case is one kernel too (mode addlsn).
 //
 // Backward (no kernel of its own), with ds the gradient of s from its
 // other uses and x̂ = (s − μ)·rstd:
@@ -95,6 +98,17 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 			}
 			return d.rowRegDispatch(k, v, &p, []*devBuf{x.buf, a.buf, lnW.buf, lnB.buf, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
 		}
+		if wb, wOff, bOff, ok := d.sharedAllocation(lnW, lnB, plan.V, sum, y, mean, rstd); ok {
+			// γ and β of the LayerNorm in one allocation (a trainer's packed
+			// parameters): bound once, everything in one kernel.
+			bind := []access{readOnly, readOnly, readOnly, readOnly, readWrite, readWrite, readWrite, readWrite}
+			k, v, err := d.rowRegKernel("layernorm.wgsl", "addlsn", plan, false, false, bind)
+			if err != nil {
+				return err
+			}
+			p.int(wOff).int(bOff)
+			return d.rowRegDispatch(k, v, &p, []*devBuf{x.buf, a.buf, gamma.buf, wb, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
+		}
 		bind := []access{readOnly, readOnly, readOnly, readWrite, readWrite, readWrite}
 		k, v, err := d.rowRegKernel("layernorm.wgsl", "addls", plan, false, false, bind)
 		if err != nil {
@@ -120,6 +134,25 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 		return err
 	}
 	return d.addNormAffine(&p, sum, mean, rstd, lnW, lnB, y, cols, rows)
+}
+
+// sharedAllocation reports whether w and b lie in one allocation that a
+// kernel may bind whole, read-only, next to the outputs outs: then it
+// returns that allocation and the offsets of w and b in it, in units of v
+// floats (both must be multiples of v). The allocation must fit one
+// storage binding and hold none of outs (WebGPU forbids binding memory
+// read-only and writable in one dispatch).
+func (d *Device) sharedAllocation(w, b *Buffer, v int, outs ...*Buffer) (*devBuf, int, int, bool) {
+	base := w.alloc()
+	if b.alloc() != base || w.off%v != 0 || b.off%v != 0 || base.bytes > d.limits.MaxStorageBufferBindingSize {
+		return nil, 0, 0, false
+	}
+	for _, o := range outs {
+		if o.alloc() == base {
+			return nil, 0, 0, false
+		}
+	}
+	return base, w.off / v, b.off / v, true
 }
 
 // addNormAffine queues y = (sum − mean[r])·rstd[r]·w + β, the second kernel

@@ -108,3 +108,70 @@ func BenchmarkAddScaledLayerNorm(b *testing.B) {
 		})
 	}
 }
+
+// TestAddScaledLayerNormPacked runs the LayerScale case with γ_ls, the
+// LayerNorm's γ and β as views of one allocation (a trainer's packed
+// parameters) on the register path: one kernel binding the allocation
+// whole (addlsn) where the offsets allow, and the two-kernel path, still
+// right, when an output lies in that allocation too.
+func TestAddScaledLayerNormPacked(t *testing.T) {
+	d := openTestDevice(t)
+	rng := rand.New(rand.NewPCG(73, 74))
+	withRowTuning(RowTuning{Path: RowRegisters}, func() {
+		for _, s := range [][2]int{{1, 4}, {5, 384}, {3, 7}, {9, 36}} {
+			for _, statsInside := range []bool{false, true} {
+				rows, cols := s[0], s[1]
+				name := fmt.Sprintf("%dx%d stats in the arena=%v", rows, cols, statsInside)
+				checkAddNormPacked(t, d, rng, rows, cols, statsInside, name)
+			}
+		}
+	})
+}
+
+func checkAddNormPacked(t *testing.T, d *Device, rng *rand.Rand, rows, cols int, statsInside bool, name string) {
+	t.Helper()
+	n := rows * cols
+	parent, views, offs, fill := viewArena(t, d, rng, cols, cols, cols, rows)
+	defer parent.Release()
+	gg, gw, gb := views[0], views[1], views[2]
+	x, a := randSlice(rng, n), randSlice(rng, n)
+	gx, ga := mustUpload(t, d, x), mustUpload(t, d, a)
+	gs, gy, gr := opAlloc(t, d, n), opAlloc(t, d, n), opAlloc(t, d, rows)
+	gm := opAlloc(t, d, rows)
+	bufs := []*Buffer{gx, ga, gs, gy, gr, gm}
+	if statsInside {
+		gm = views[3] // an output in the parameters' allocation: no whole binding
+	}
+	defer func() {
+		for _, b := range bufs {
+			b.Release()
+		}
+	}()
+	span := func(i, l int) []float64 { return to64(fill[offs[i] : offs[i]+l]) }
+	before := d.Stats().Dispatches
+	const eps = 1e-6
+	if err := d.AddScaledLayerNorm(gs, gy, gm, gr, gx, ga, gg, gw, gb, rows, cols, eps); err != nil {
+		t.Fatal(err)
+	}
+	dispatches := d.Stats().Dispatches - before
+	ws, wy, wm, wr := make([]float64, n), make([]float64, n), make([]float64, rows), make([]float64, rows)
+	ref.AddScaledLayerNorm(ws, wy, wm, wr, to64(x), to64(a), span(0, cols), span(1, cols), span(2, cols), rows, cols, eps)
+	opCheck(t, name+" sum", mustDownload(t, d, gs), ws, 1e-6)
+	opCheck(t, name+" y", mustDownload(t, d, gy), wy, 2e-6)
+	opCheck(t, name+" mean", mustDownload(t, d, gm), wm, 2e-6)
+	opCheck(t, name+" rstd", mustDownload(t, d, gr), wr, 2e-6)
+	// One kernel when the three parameter views can share one binding
+	// (vec4 rows need their offsets to be multiples of 4).
+	v := 1
+	if cols%4 == 0 {
+		v = 4
+	}
+	oneKernel := !statsInside && offs[1]%v == 0 && offs[2]%v == 0
+	want := int64(2)
+	if oneKernel {
+		want = 1
+	}
+	if dispatches != want {
+		t.Errorf("%s: %d dispatches, want %d", name, dispatches, want)
+	}
+}

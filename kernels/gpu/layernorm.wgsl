@@ -14,6 +14,10 @@ enable subgroups;
 //   addls: s = x + γ_ls⊙a (with LayerScale): writes sum = s, mean and rstd
 //          only, since y as well would need a ninth storage buffer; the
 //          affine kernel of addnorm.wgsl then writes y from sum.
+//   addlsn: all of add with LayerScale, in one kernel, where the
+//          LayerNorm's γ and β lie in one allocation (the packed parameter
+//          arena of a trainer): it is bound once, as wb, and γ, β are read
+//          at P.w_off and P.b_off (in units of {{.E}}).
 //   bwd:   x̂ = (x − μ)·rstd, g = dy⊙γ,
 //          dx = rstd·(g − mean_k g − x̂·mean_k(g⊙x̂)), and the column sums
 //          Σ dy·x̂ and Σ dy over the rows a workgroup handles: workgroup w
@@ -28,6 +32,10 @@ struct Params {
     cols: u32,
     eps: f32,
     chunk: u32,
+{{- if eq .Mode "addlsn"}}
+    w_off: u32,
+    b_off: u32,
+{{- end}}
 }
 {{- if eq .Mode "fwd"}}
 @group(0) @binding(0) var<storage, read> x: array<{{.E}}>;
@@ -42,6 +50,16 @@ struct Params {
 @group(0) @binding(1) var<storage, read> a: array<{{.E}}>;
 @group(0) @binding(2) var<storage, read> gamma: array<{{.E}}>;
 @group(0) @binding(3) var<storage, read> beta: array<{{.E}}>;
+@group(0) @binding(4) var<storage, read_write> sum: array<{{.E}}>;
+@group(0) @binding(5) var<storage, read_write> y: array<{{.E}}>;
+@group(0) @binding(6) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(7) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(8) var<uniform> P: Params;
+{{- else if eq .Mode "addlsn"}}
+@group(0) @binding(0) var<storage, read> x: array<{{.E}}>;
+@group(0) @binding(1) var<storage, read> a: array<{{.E}}>;
+@group(0) @binding(2) var<storage, read> ls: array<{{.E}}>;
+@group(0) @binding(3) var<storage, read> wb: array<{{.E}}>;
 @group(0) @binding(4) var<storage, read_write> sum: array<{{.E}}>;
 @group(0) @binding(5) var<storage, read_write> y: array<{{.E}}>;
 @group(0) @binding(6) var<storage, read_write> mean: array<f32>;
@@ -79,25 +97,35 @@ fn main({{template "rows_args" .}}) {
 {{- template "rows_lanes" .}}
     let inv_n = 1.0 / f32(max(P.cols, 1u));
     // Per-column values of this invocation, the same for every row: γ (and
-    // β) of the LayerNorm, or γ_ls of the LayerScale (addls).
+    // β) of the LayerNorm in g (h), γ_ls of the LayerScale in l (addlsn) or
+    // in g (addls).
+{{- $lsn := eq .Mode "addlsn"}}
 {{- range $k := seq .R}}
     var g{{$k}} = {{$.E}}(0.0);
 {{- if and $fwd $out}}
     var h{{$k}} = {{$.E}}(0.0);
 {{- end}}
+{{- if $lsn}}
+    var l{{$k}} = {{$.E}}(0.0);
 {{- end}}
-{{- range $k := seq $last}}
-    g{{$k}} = {{if eq $.Mode "addls"}}ls{{else}}gamma{{end}}[g_lane + {{mul $k $.T}}u];
+{{- end}}
+{{- range $k := seq .R}}
+    {{if eq $k $last}}if (last_ok) {{end}}{
+        let c = g_lane + {{mul $k $.T}}u;
+{{- if $lsn}}
+        g{{$k}} = wb[P.w_off + c];
+        h{{$k}} = wb[P.b_off + c];
+        l{{$k}} = ls[c];
+{{- else if eq $.Mode "addls"}}
+        g{{$k}} = ls[c];
+{{- else}}
+        g{{$k}} = gamma[c];
 {{- if and $fwd $out}}
-    h{{$k}} = beta[g_lane + {{mul $k $.T}}u];
+        h{{$k}} = beta[c];
 {{- end}}
-{{- end}}
-    if (last_ok) {
-        g{{$last}} = {{if eq .Mode "addls"}}ls{{else}}gamma{{end}}[g_lane + {{mul $last .T}}u];
-{{- if and $fwd $out}}
-        h{{$last}} = beta[g_lane + {{mul $last .T}}u];
 {{- end}}
     }
+{{- end}}
 {{- if $fwd}}
 {{- template "rows_row" .}}
 {{- range $k := seq .R}}
@@ -110,7 +138,7 @@ fn main({{template "rows_args" .}}) {
 {{- if eq $.Mode "fwd"}}
             v{{$k}} = x[i];
 {{- else}}
-            v{{$k}} = x[i] + {{if eq $.Mode "addls"}}g{{$k}} * {{end}}a[i];
+            v{{$k}} = x[i] + {{if eq $.Mode "addls"}}g{{$k}} * {{else if eq $.Mode "addlsn"}}l{{$k}} * {{end}}a[i];
             sum[i] = v{{$k}};
 {{- end}}
         }
