@@ -71,6 +71,15 @@ func checkAxis(op, full string, lenFull int, reduced string, lenReduced, outer, 
 	}
 }
 
+// accumF64Generic adds acc[j] += float64(row[j]) for j < len(acc): one row
+// of a column sum (AVX2: accumF64AVX2, the same additions).
+func accumF64Generic(acc []float64, row []float32) {
+	row = row[:len(acc)]
+	for j, v := range row {
+		acc[j] += float64(v)
+	}
+}
+
 // sumAxisInto sets dst[o,j] = scale·Σ_i x[o,i,j]. Work is split over
 // (o, column block) pairs, each summing its rows in order into float64
 // accumulators; blocks are at most 512 columns, fewer when outer is too
@@ -90,10 +99,7 @@ func sumAxisInto(dst, x []float32, outer, n, inner int, scale float64) {
 			a := acc[:j1-j0]
 			clear(a)
 			for i := range n {
-				row := x[(o*n+i)*inner+j0 : (o*n+i)*inner+j1]
-				for j, v := range row {
-					a[j] += float64(v)
-				}
+				accumF64(a, x[(o*n+i)*inner+j0:(o*n+i)*inner+j1])
 			}
 			out := dst[o*inner+j0 : o*inner+j1]
 			for j, v := range a {

@@ -11,6 +11,10 @@ import (
 const reduceTol = 1e-7
 
 func TestSumRows(t *testing.T) {
+	forEachPath(t, testSumRows) // rows accumulate with accumF64 (assembly or Go)
+}
+
+func testSumRows(t *testing.T) {
 	rng := newRNG(50)
 	for _, sh := range append(rowShapes, [2]int{4000, 131}, [2]int{7, 2000}) {
 		rows, cols := sh[0], sh[1]
@@ -21,6 +25,27 @@ func TestSumRows(t *testing.T) {
 			withThreads(th, func() { SumRows(got, x, rows, cols) })
 			ref.SumRows(want, to64(x), rows, cols)
 			checkRel(t, "SumRows "+shapeName(rows, cols), got, want, reduceTol)
+		}
+	}
+}
+
+// accumF64's assembly does the pure-Go loop's float64 additions, so the
+// two agree bit for bit at every length (tails of 1-7 columns included).
+func TestAccumF64MatchesGeneric(t *testing.T) {
+	rng := newRNG(52)
+	for _, n := range []int{0, 1, 3, 7, 8, 9, 16, 17, 131, 1000} {
+		row := randSlice(rng, n+5) // longer than acc: only len(acc) is read
+		got, want := make([]float64, n), make([]float64, n)
+		for j := range got {
+			got[j] = float64(row[n-1-j]) * 1e3
+			want[j] = got[j]
+		}
+		accumF64(got, row)
+		accumF64Generic(want, row)
+		for j := range got {
+			if got[j] != want[j] {
+				t.Fatalf("n=%d: acc[%d] = %v, generic %v", n, j, got[j], want[j])
+			}
 		}
 	}
 }
