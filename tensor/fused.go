@@ -1,8 +1,6 @@
 package tensor
 
 import (
-	"fmt"
-
 	"github.com/gocx/gocx/kernels"
 	"github.com/gocx/gocx/kernels/cpu"
 	"github.com/gocx/gocx/kernels/gpu"
@@ -43,29 +41,16 @@ func LinearGeluOutput(x, w, b *Tensor) *Tensor {
 }
 
 func linearGelu(op string, x, w, b *Tensor, keepPre bool) (h, y *Tensor) {
-	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
-		panic(fmt.Sprintf("%s: x %s and weight %s (out, in) do not fit", op, ShapeString(x.shape), ShapeString(w.shape)))
-	}
-	be := sameDevice(op, x, w)
-	in, outF := w.Dim(1), w.Dim(0)
-	rows := x.st.n / max(in, 1)
-	if in == 0 {
-		rows = numel(op, x.shape[:x.Rank()-1])
-	}
-	var bias *storage
+	be, p, outShape := linearPlan(op, x, w, b)
+	var bias, pre *storage
 	if b != nil {
-		sameDevice(op, x, b)
-		mustShape(op, "bias", b, outF)
 		bias = b.st
 	}
-	outShape := append(append([]int(nil), x.shape[:x.Rank()-1]...), outF)
 	y = newTensor(op, x.st.dev, outShape)
-	var pre *storage
 	if keepPre {
 		h = newTensor(op, x.st.dev, outShape)
 		pre = h.st
 	}
-	p := kernels.Gemm{TransB: true, M: rows, N: outF, K: in, Alpha: 1}
 	be.gemmBiasGelu(p.Check(op, x.st.n, w.st.n, y.st.n), x.st, w.st, bias, pre, y.st)
 	return h, y
 }

@@ -61,6 +61,20 @@ func MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 // and b (out) or nil. The result is (..., out).
 func Linear(x, w, b *Tensor) *Tensor {
 	const op = "tensor.Linear"
+	be, p, outShape := linearPlan(op, x, w, b)
+	out := newTensor(op, x.st.dev, outShape)
+	be.gemm(p.Check(op, x.st.n, w.st.n, out.st.n), x.st, w.st, out.st)
+	if b != nil {
+		be.addBias(out.st, out.st, b.st, p.M, p.N)
+	}
+	return out
+}
+
+// linearPlan checks the operands of a Linear layer (Linear, LinearGelu):
+// x (..., in), w (out, in), b (out) or nil, on one device. It returns the
+// backend, the GEMM of x·wᵀ (M = the rows of x) and the output shape
+// (..., out).
+func linearPlan(op string, x, w, b *Tensor) (backend, kernels.Gemm, []int) {
 	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
 		panic(fmt.Sprintf("%s: x %s and weight %s (out, in) do not fit", op, ShapeString(x.shape), ShapeString(w.shape)))
 	}
@@ -70,14 +84,10 @@ func Linear(x, w, b *Tensor) *Tensor {
 	if in == 0 {
 		rows = numel(op, x.shape[:x.Rank()-1])
 	}
-	outShape := append(append([]int(nil), x.shape[:x.Rank()-1]...), outF)
-	out := newTensor(op, x.st.dev, outShape)
-	p := kernels.Gemm{TransB: true, M: rows, N: outF, K: in, Alpha: 1}
-	be.gemm(p.Check(op, x.st.n, w.st.n, out.st.n), x.st, w.st, out.st)
 	if b != nil {
 		sameDevice(op, x, b)
 		mustShape(op, "bias", b, outF)
-		be.addBias(out.st, out.st, b.st, rows, outF)
 	}
-	return out
+	outShape := append(append([]int(nil), x.shape[:x.Rank()-1]...), outF)
+	return be, kernels.Gemm{TransB: true, M: rows, N: outF, K: in, Alpha: 1}, outShape
 }
