@@ -4,31 +4,6 @@ import (
 	"github.com/gocx/gocx/kernels"
 )
 
-// addNormKey is the cache key of an addnorm.wgsl variant; addNormVariant
-// adds what the shared reduction template needs.
-type addNormKey struct {
-	Mode      string // "fused", "sum" or "affine"
-	W         int
-	Subgroups bool
-}
-
-type addNormVariant struct {
-	addNormKey
-	ReduceOps []string
-}
-
-// addNormWidth is the workgroup size for rows of cols values: enough
-// invocations for several loads in flight per row, few idle on short rows.
-func addNormWidth(cols int) int {
-	switch {
-	case cols <= 256:
-		return 64
-	case cols <= 2048:
-		return 128
-	}
-	return 256
-}
-
 // AddScaledLayerNorm queues a residual update with LayerScale fused with
 // the LayerNorm that follows it (ref.AddScaledLayerNorm), per row of the
 // rows×cols x and a:
@@ -124,13 +99,13 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 		if err != nil {
 			return err
 		}
-		return d.addNormDispatch(k, &p, []*devBuf{x.buf, a.buf, lnW.buf, lnB.buf, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
+		return d.rowDispatch(k, &p, []*devBuf{x.buf, a.buf, lnW.buf, lnB.buf, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
 	}
 	k, err := d.addNormKernel("sum", cols, 6)
 	if err != nil {
 		return err
 	}
-	if err := d.addNormDispatch(k, &p, []*devBuf{x.buf, a.buf, gamma.buf, sum.buf, mean.buf, rstd.buf}, rows); err != nil {
+	if err := d.rowDispatch(k, &p, []*devBuf{x.buf, a.buf, gamma.buf, sum.buf, mean.buf, rstd.buf}, rows); err != nil {
 		return err
 	}
 	return d.addNormAffine(&p, sum, mean, rstd, lnW, lnB, y, cols, rows)
@@ -162,26 +137,18 @@ func (d *Device) addNormAffine(p *params, sum, mean, rstd, lnW, lnB, y *Buffer, 
 	if err != nil {
 		return err
 	}
-	return d.addNormDispatch(k, p, []*devBuf{sum.buf, mean.buf, rstd.buf, lnW.buf, lnB.buf, y.buf}, rows)
+	return d.rowDispatch(k, p, []*devBuf{sum.buf, mean.buf, rstd.buf, lnW.buf, lnB.buf, y.buf}, rows)
 }
 
-// addNormKernel returns the addnorm.wgsl kernel of mode for rows of cols
-// values, binding nbuf storage buffers (the outputs after the inputs).
+// addNormKernel returns the loop-path addnorm.wgsl kernel of mode for
+// rows of cols values (a row kernel: rowKernel's variants, cache and
+// one-workgroup-per-row dispatch), binding nbuf storage buffers, the
+// outputs after the inputs.
 func (d *Device) addNormKernel(mode string, cols, nbuf int) (*kernel, error) {
 	nIn := map[string]int{"fused": 4, "sum": 3, "affine": 5}[mode]
-	key := addNormKey{Mode: mode, W: addNormWidth(cols), Subgroups: mode != "affine" && d.subgroupOK && !d.noSubgroups}
-	return d.kernel(key, func() kernelSpec {
-		bind := make([]access, nbuf)
-		for i := nIn; i < nbuf; i++ {
-			bind[i] = readWrite
-		}
-		return kernelSpec{file: "addnorm.wgsl", data: addNormVariant{addNormKey: key, ReduceOps: []string{"sum"}}, bind: bind}
-	})
-}
-
-// addNormDispatch launches one workgroup per row, folded into two grid
-// dimensions (the kernel recovers row = wid.x + wid.y·nwg.x).
-func (d *Device) addNormDispatch(k *kernel, p *params, bufs []*devBuf, rows int) error {
-	x, y := d.grid2D(rows)
-	return d.dispatch(k, p, bufs, x, y, 1)
+	bind := make([]access, nbuf)
+	for i := nIn; i < nbuf; i++ {
+		bind[i] = readWrite
+	}
+	return d.rowKernel("addnorm.wgsl", mode, cols, []string{"sum"}, bind)
 }
