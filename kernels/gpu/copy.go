@@ -46,19 +46,5 @@ func (d *Device) streamDispatch(k *kernel, v streamVariant, s StreamShape, p *pa
 // benchmarks can compare the shapes (Copy itself keeps copyShape, one
 // element per invocation); the result is the same.
 func (d *Device) CopyShaped(dst *Buffer, dstOff int, src *Buffer, srcOff, n int, s StreamShape) error {
-	d.checkBuffer("CopyShaped", "dst", dst)
-	d.checkBuffer("CopyShaped", "src", src)
-	if n < 0 || dstOff < 0 || srcOff < 0 || dstOff+n > dst.n || srcOff+n > src.n {
-		panic(fmt.Sprintf("gpu.CopyShaped: span out of range: dst[%d:%d] of %d, src[%d:%d] of %d", dstOff, dstOff+n, dst.n, srcOff, srcOff+n, src.n))
-	}
-	if dst.overlaps(src) {
-		panic("gpu.CopyShaped: dst and src are the same buffer or overlapping views")
-	}
-	s.check("gpu.CopyShaped")
-	if n == 0 {
-		return nil
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.copyWords(dst.buf, dstOff, src.buf, srcOff, n, s)
+	return d.copySpan("CopyShaped", dst, dstOff, src, srcOff, n, s)
 }

@@ -135,20 +135,27 @@ func (d *Device) copyWords(dst *devBuf, dstOff int, src *devBuf, srcOff, n int, 
 // be different buffers (or views that do not overlap); out-of-range spans
 // panic.
 func (d *Device) Copy(dst *Buffer, dstOff int, src *Buffer, srcOff, n int) error {
-	d.checkBuffer("Copy", "dst", dst)
-	d.checkBuffer("Copy", "src", src)
+	return d.copySpan("Copy", dst, dstOff, src, srcOff, n, copyShape)
+}
+
+// copySpan checks and queues the copy of Copy or CopyShaped (op) shaped by
+// s.
+func (d *Device) copySpan(op string, dst *Buffer, dstOff int, src *Buffer, srcOff, n int, s StreamShape) error {
+	d.checkBuffer(op, "dst", dst)
+	d.checkBuffer(op, "src", src)
 	if n < 0 || dstOff < 0 || srcOff < 0 || dstOff+n > dst.n || srcOff+n > src.n {
-		panic(fmt.Sprintf("gpu.Copy: span out of range: dst[%d:%d] of %d, src[%d:%d] of %d", dstOff, dstOff+n, dst.n, srcOff, srcOff+n, src.n))
+		panic(fmt.Sprintf("gpu.%s: span out of range: dst[%d:%d] of %d, src[%d:%d] of %d", op, dstOff, dstOff+n, dst.n, srcOff, srcOff+n, src.n))
 	}
 	if dst.overlaps(src) {
-		panic("gpu.Copy: dst and src are the same buffer or overlapping views")
+		panic("gpu." + op + ": dst and src are the same buffer or overlapping views")
 	}
+	s.check("gpu." + op)
 	if n == 0 {
 		return nil
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.copyWords(dst.buf, dstOff, src.buf, srcOff, n, copyShape)
+	return d.copyWords(dst.buf, dstOff, src.buf, srcOff, n, s)
 }
 
 // Zero queues b[0:b.Len()] = 0. Buffers from Alloc are not zeroed.
