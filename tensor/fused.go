@@ -95,8 +95,10 @@ func (cpuBackend) gemmBiasGelu(p kernels.Gemm, a, b, bias, pre, y *storage) {
 		h = pre.cpu
 	} else {
 		// The blocked GEMM accumulates into pre and finishes each block
-		// in cache; without a caller's pre it is a scratch.
-		h = make([]float32, len(y.cpu))
+		// in cache; without a caller's pre it is a scratch from the
+		// CPU device's pool (β = 0: never read before written).
+		h = cpuAlloc(len(y.cpu))
+		defer cpuRecycle(h)
 	}
 	cpu.GemmBiasGelu(p, a.cpu, b.cpu, bs, h, y.cpu)
 }
