@@ -30,17 +30,13 @@ func main() {
 	steps := flag.Int("steps", 5, "timed steps (after one warm-up step)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file (go tool pprof)")
 	flag.Parse()
-	profile = *cpuProfile
-	if err := run(*preset, *device, *global, *batch, *steps); err != nil {
+	if err := run(*preset, *device, *global, *batch, *steps, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "sslbench:", err)
 		os.Exit(1)
 	}
 }
 
-// profile is the -cpuprofile file ("" for none).
-var profile string
-
-func run(preset, device string, global, batch, steps int) error {
+func run(preset, device string, global, batch, steps int, profile string) error {
 	cfg, err := pretrain.Preset(preset)
 	if err != nil {
 		return err

@@ -29,17 +29,13 @@ func main() {
 	reps := flag.Int("reps", 5, "timed repetitions (median reported)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed training steps to this file (go tool pprof)")
 	flag.Parse()
-	profile = *cpuProfile
-	if err := run(*device, *arch, *batch, *size, *reps); err != nil {
+	if err := run(*device, *arch, *batch, *size, *reps, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "vitbench:", err)
 		os.Exit(1)
 	}
 }
 
-// profile is the -cpuprofile file ("" for none).
-var profile string
-
-func run(device, arch string, batch, size, reps int) error {
+func run(device, arch string, batch, size, reps int, profile string) error {
 	dev, closeDev, err := benchenv.OpenDevice(device)
 	if err != nil {
 		return err
