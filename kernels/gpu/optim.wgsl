@@ -58,27 +58,7 @@ struct Params {
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-    let wg = wid.x + wid.y * nwg.x;
-    if (wg >= P.total) {
-        return;
-    }
-{{- if .Ctrl}}
-    if (ctrl[0] != 0.0) {
-        return;
-    }
-{{- end}}
-    var lo = P.seg_lo;
-    var hi = P.seg_hi; // segs[lo].block0 ≤ wg < segs[hi].block0 (hi = end)
-    while (hi - lo > 1u) {
-        let mid = (lo + hi) / 2u;
-        if (segs[mid].block0 <= wg) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let s = segs[lo];
-    let base = (wg - s.block0) * 1024u;
+{{- template "optim_segment" .}}
 {{- if .Ctrl}}
     let c = ctrl[s.scale];
 {{- end}}
@@ -188,6 +168,25 @@ struct Params {
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
+{{- template "optim_segment" .}}
+    for (var r = 0u; r < 4u; r++) {
+        let k = base + r * 256u + lid;
+        if (k < s.n) {
+            let i = s.off + k;
+            teacher[i] = P.a * teacher[i] + P.b * student[i];
+        }
+    }
+}
+{{- end}}
+
+{{/*
+optim_segment starts a multi-tensor kernel (AdamW, EMA): workgroup wg of
+the folded grid (beyond P.total: none), nothing at all when the control
+vector says skip (.Ctrl), then a binary search for its segment s in
+[P.seg_lo, P.seg_hi) (segs[lo].block0 ≤ wg < segs[hi].block0, hi = end)
+and base, the first of the segment's elements this workgroup updates.
+*/}}
+{{define "optim_segment"}}
     let wg = wid.x + wid.y * nwg.x;
     if (wg >= P.total) {
         return;
@@ -209,12 +208,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     }
     let s = segs[lo];
     let base = (wg - s.block0) * 1024u;
-    for (var r = 0u; r < 4u; r++) {
-        let k = base + r * 256u + lid;
-        if (k < s.n) {
-            let i = s.off + k;
-            teacher[i] = P.a * teacher[i] + P.b * student[i];
-        }
-    }
-}
 {{- end}}
