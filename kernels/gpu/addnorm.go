@@ -16,7 +16,8 @@ import (
 // writes s and y once; with γ (a ninth buffer) it is two: s and its
 // statistics, then y from s. The row kernel takes the register path of
 // the row kernels (layernorm.wgsl's add and addls modes, a row held in
-// registers) where planRows allows, else the loop path of addnorm.wgsl.
+// registers) where planRows allows, else its loop path (add, addls and
+// affine modes).
 // On the register path, when lnW and lnB are views of one allocation (a
 // trainer's packed parameters), that allocation is bound once and the
 // LayerScale case is one kernel too (mode addlsn).
@@ -95,13 +96,13 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 		return d.addNormAffine(&p, sum, mean, rstd, lnW, lnB, y, cols, rows)
 	}
 	if gamma == nil {
-		k, err := d.addNormKernel("fused", cols, 8)
+		k, err := d.addNormKernel("add", cols, 8)
 		if err != nil {
 			return err
 		}
 		return d.rowDispatch(k, &p, []*devBuf{x.buf, a.buf, lnW.buf, lnB.buf, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
 	}
-	k, err := d.addNormKernel("sum", cols, 6)
+	k, err := d.addNormKernel("addls", cols, 6)
 	if err != nil {
 		return err
 	}
@@ -140,15 +141,15 @@ func (d *Device) addNormAffine(p *params, sum, mean, rstd, lnW, lnB, y *Buffer, 
 	return d.rowDispatch(k, p, []*devBuf{sum.buf, mean.buf, rstd.buf, lnW.buf, lnB.buf, y.buf}, rows)
 }
 
-// addNormKernel returns the loop-path addnorm.wgsl kernel of mode for
+// addNormKernel returns the loop-path layernorm.wgsl kernel of mode for
 // rows of cols values (a row kernel: rowKernel's variants, cache and
 // one-workgroup-per-row dispatch), binding nbuf storage buffers, the
 // outputs after the inputs.
 func (d *Device) addNormKernel(mode string, cols, nbuf int) (*kernel, error) {
-	nIn := map[string]int{"fused": 4, "sum": 3, "affine": 5}[mode]
+	nIn := map[string]int{"add": 4, "addls": 3, "affine": 5}[mode]
 	bind := make([]access, nbuf)
 	for i := nIn; i < nbuf; i++ {
 		bind[i] = readWrite
 	}
-	return d.rowKernel("addnorm.wgsl", mode, cols, []string{"sum"}, bind)
+	return d.rowKernel("layernorm.wgsl", mode, cols, []string{"sum"}, bind)
 }

@@ -13,7 +13,7 @@ enable subgroups;
 //          LayerNorm, gpu.AddScaledLayerNorm), also writing sum = s.
 //   addls: s = x + γ_ls⊙a (with LayerScale): writes sum = s, mean and rstd
 //          only, since y as well would need a ninth storage buffer; the
-//          affine kernel of addnorm.wgsl then writes y from sum.
+//          affine kernel of the loop path then writes y from sum.
 //   addlsn: all of add with LayerScale, in one kernel, where the
 //          LayerNorm's γ and β lie in one allocation (the packed parameter
 //          arena of a trainer): it is bound once, as wb, and γ, β are read
@@ -261,6 +261,14 @@ enable subgroups;
 //   fwd:   μ = mean_k x_k,  σ² = mean_k (x_k − μ)²  (two passes, biased),
 //          rstd = 1/√(σ² + eps),  y_k = (x_k − μ)·rstd·γ_k + β_k,
 //          mean[r] = μ, rstd[r] = rstd; one workgroup of {{.W}} per row.
+//   add:   the same on s = x + a (gpu.AddScaledLayerNorm without
+//          LayerScale), also writing sum = s.
+//   addls: s = x + γ_ls⊙a: writes sum = s, mean and rstd (y as well would
+//          need a ninth storage buffer); affine then writes y.
+//   affine: y = (sum − mean[r])·rstd[r]·γ + β from what addls wrote.
+//   The passes after the first of the add modes reread the row this
+//   invocation just wrote (its own writes, in program order), which the
+//   cache still holds.
 //   bwd:   x̂ = (x − μ)·rstd, g = dy⊙γ,
 //          dx = rstd·(g − mean_k g − x̂·mean_k(g⊙x̂)); one workgroup per row.
 //   cols:  partial column sums over a chunk of P.chunk rows: thread c of
@@ -286,6 +294,32 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
 @group(0) @binding(6) var<uniform> P: Params;
+{{- else if eq .Mode "add"}}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read_write> sum: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(7) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(8) var<uniform> P: Params;
+{{- else if eq .Mode "addls"}}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> ls: array<f32>;
+@group(0) @binding(3) var<storage, read_write> sum: array<f32>;
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
+{{- else if eq .Mode "affine"}}
+@group(0) @binding(0) var<storage, read> sum: array<f32>;
+@group(0) @binding(1) var<storage, read> mean: array<f32>;
+@group(0) @binding(2) var<storage, read> rstd: array<f32>;
+@group(0) @binding(3) var<storage, read> gamma: array<f32>;
+@group(0) @binding(4) var<storage, read> beta: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
 {{- else if eq .Mode "bwd"}}
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -308,28 +342,54 @@ struct Params {
 @group(0) @binding(3) var<uniform> P: Params;
 {{- end}}
 
-{{- if or (eq .Mode "fwd") (eq .Mode "bwd")}}
+{{- if eq .Mode "affine"}}
+
+@compute @workgroup_size({{.W}})
+fn main({{template "common_row_args" .}}) {
+    let row = wid.x + wid.y * nwg.x;
+    if (row >= P.rows) {
+        return;
+    }
+    let o = row * P.cols;
+    let mu = mean[row];
+    let rs = rstd[row];
+    for (var j = lid; j < P.cols; j += {{.W}}u) {
+        y[o + j] = (sum[o + j] - mu) * rs * gamma[j] + beta[j];
+    }
+}
+{{- else if or (eq .Mode "fwd") (eq .Mode "add") (eq .Mode "addls") (eq .Mode "bwd")}}
 {{template "common_reduce" .}}
 
 @compute @workgroup_size({{.W}})
 fn main({{template "common_row_args" .}}) {
 {{- template "common_row_init" .}}
     let inv_n = 1.0 / f32(max(P.cols, 1u));
-{{- if eq .Mode "fwd"}}
+{{- if ne .Mode "bwd"}}
+{{- /* in: the row the passes after the first read (x, or the sum just written) */}}
+{{- $in := "x"}}
+{{- if ne .Mode "fwd"}}{{$in = "sum"}}{{end}}
     var s = 0.0;
     for (var j = lid; j < P.cols; j += {{.W}}u) {
+{{- if eq .Mode "fwd"}}
         s += x[o + j];
+{{- else}}
+        let v = x[o + j] + {{if eq .Mode "addls"}}ls[j] * {{end}}a[o + j];
+        sum[o + j] = v;
+        s += v;
+{{- end}}
     }
     let mu = wg_sum(s) * inv_n;
     var q = 0.0;
     for (var j = lid; j < P.cols; j += {{.W}}u) {
-        let c = x[o + j] - mu;
+        let c = {{$in}}[o + j] - mu;
         q += c * c;
     }
     let rs = 1.0 / sqrt(wg_sum(q) * inv_n + P.eps);
+{{- if ne .Mode "addls"}}
     for (var j = lid; j < P.cols; j += {{.W}}u) {
-        y[o + j] = (x[o + j] - mu) * rs * gamma[j] + beta[j];
+        y[o + j] = ({{$in}}[o + j] - mu) * rs * gamma[j] + beta[j];
     }
+{{- end}}
     if (lid == 0u) {
         mean[row] = mu;
         rstd[row] = rs;
