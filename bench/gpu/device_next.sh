@@ -27,16 +27,9 @@
 # GPU default of tensor.HasFusedAttention and the tile tables of kernels/gpu/flash_tiles.go to them; if a
 # row-kernel variant beats the default on every shape, make it RowTuning's default.
 set -u
-OUT=${OUT:-/tmp/out}
 BUDGET=${BUDGET:-530}
-mkdir -p "$OUT"
 T0=$(date +%s)
-for f in .gl/*.deb; do dpkg -x "$f" /; done
-ldconfig
-tar xzf .devpack/d.tgz
-R=$PWD
-export XDG_RUNTIME_DIR=/tmp GOCX_GOLDEN=$R/.device/golden
-[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+. bench/gpu/device_env.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory --format=csv > "$OUT/stages.txt" 2>&1
 # st FILE LIMIT DIR CMD...: run CMD in DIR under LIMIT seconds, appending to $OUT/FILE, unless the budget
 # has less than LIMIT left.

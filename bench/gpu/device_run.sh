@@ -3,14 +3,7 @@
 # binaries carried as .devpack/d.tgz (built here by bench/gpu/device_build.sh) and the Vulkan loader
 # debs as .gl. Every stage has its own time limit and writes its output under $OUT.
 set -u
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" /; done
-ldconfig
-tar xzf .devpack/d.tgz
-R=$PWD
-export XDG_RUNTIME_DIR=/tmp GOCX_GOLDEN=$R/.device/golden
-[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+. bench/gpu/device_env.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
 stage() { name=$1; shift; t0=$(date +%s); timeout "$@" > "$OUT/$name.txt" 2>&1; echo "$name rc=$? $(( $(date +%s) - t0 ))s" | tee -a "$OUT/stages.txt"; }
 stage torch_ref 90 python3 bench/gpu/torch_ref.py

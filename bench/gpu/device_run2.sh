@@ -3,14 +3,7 @@
 # re-ranked GEMM tile choice, the ViT-S step with fused and unfused attention next to PyTorch, and the
 # CXformer-S SSL step. Outputs go to $OUT (three files).
 set -u
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" /; done
-ldconfig
-tar xzf .devpack/d.tgz
-R=$PWD
-export XDG_RUNTIME_DIR=/tmp GOCX_GOLDEN=$R/.device/golden
-[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+. bench/gpu/device_env.sh
 st() { f=$1; shift; t=$1; shift; echo "== $* (limit ${t}s)" >> "$OUT/$f"; t0=$(date +%s); timeout "$t" "$@" >> "$OUT/$f" 2>&1; echo "== rc=$? $(( $(date +%s) - t0 ))s" >> "$OUT/$f"; }
 cd "$R/kernels/gpu"
 st tests.txt 120 env GOCX_REQUIRE_GPU=vulkan "$R/.device/gpu/gpu.test" -test.run 'Flash|^TestAttention$|TestGemm' -test.timeout 110s
