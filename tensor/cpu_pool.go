@@ -21,8 +21,7 @@ import (
 // the pool bounds nothing itself and holds nothing for long. The price is
 // a higher peak: pooled slices count as live, so the collector lets the
 // heap grow further (the quick demo's peak resident memory went from 725
-// to 780 MB, its run time from 96 to 75 s with this session's other
-// changes).
+// to 780 MB; bench/RESULTS.md has the run times).
 
 // cpuPoolMin is the shortest slice worth recycling (1 MiB). A fresh slice
 // that fits in a core's L2 cache comes out of make's zeroing already
