@@ -6,11 +6,10 @@ import (
 	"os"
 	"strings"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/gocx/gocx/autograd"
 	"github.com/gocx/gocx/cxformer"
 	"github.com/gocx/gocx/cxformer/data"
+	"github.com/gocx/gocx/internal/progress"
 	"github.com/gocx/gocx/nn/state"
 	"github.com/gocx/gocx/tensor"
 )
@@ -126,10 +125,9 @@ func embed(vit *cxformer.ViT, dev tensor.Device, pixels []float32, shape []int, 
 	var last, pooled []float32
 	hidden := make([][]float32, vit.Cfg.Depth+1)
 	var seq int
-	var bar *progressbar.ProgressBar
+	var bar *progress.Bar
 	if n > batch {
-		bar = progressbar.NewOptions(n, progressbar.OptionSetDescription("embed"), progressbar.OptionSetWriter(os.Stderr),
-			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		bar = progress.New(os.Stderr, n, "embed", progress.Options{ClearOnFinish: true})
 	}
 	for lo := 0; lo < n; lo += batch {
 		hi := min(lo+batch, n)
@@ -152,9 +150,7 @@ func embed(vit *cxformer.ViT, dev tensor.Device, pixels []float32, shape []int, 
 		}
 		tp.Release()
 		x.Release()
-		if bar != nil {
-			bar.Add(hi - lo)
-		}
+		bar.Add(hi - lo)
 	}
 	d := vit.Cfg.EmbedDim
 	f := state.NewFile()

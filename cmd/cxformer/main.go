@@ -34,6 +34,7 @@ func commands() []command {
 }
 
 func main() {
+	quietVulkanLoader()
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "cxformer:", err)
 		os.Exit(1)
@@ -71,4 +72,15 @@ func runBench(args []string) error {
 		return runBenchGemm(args[1:])
 	}
 	return fmt.Errorf("bench: unknown benchmark %q (gemm)", args[0])
+}
+
+// quietVulkanLoader sets XDG_RUNTIME_DIR to the temporary directory when it
+// is unset, as on headless servers and in containers. Without it Mesa's
+// Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set" when
+// the GPU adapters are listed: a false alarm, since compute needs no
+// display, that reads like a failure at the top of every run.
+func quietVulkanLoader() {
+	if os.Getenv("XDG_RUNTIME_DIR") == "" {
+		_ = os.Setenv("XDG_RUNTIME_DIR", os.TempDir())
+	}
 }

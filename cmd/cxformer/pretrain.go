@@ -11,12 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/gocx/gocx/cxformer"
 	"github.com/gocx/gocx/cxformer/pretrain"
+	"github.com/gocx/gocx/internal/progress"
 )
 
 const pretrainUsage = `usage: cxformer pretrain [--preset tiny|cxformer-s|cxformer-b] [--config C.json] [--init PATH]
@@ -167,12 +165,9 @@ func runPretrain(args []string) error {
 func trainLoop(tr *pretrain.Trainer, dir string, total int, jsonOut bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	var bar *progressbar.ProgressBar
+	var bar *progress.Bar
 	if !jsonOut {
-		bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(), progressbar.OptionSetItsString("step"), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionShowDescriptionAtLineEnd(),
-			progressbar.OptionSetWidth(20))
+		bar = progress.New(os.Stderr, total, "pretrain", progress.Options{Unit: "step", Width: 20, DescAtEnd: true})
 		bar.Set(tr.StepCount())
 	}
 	enc := json.NewEncoder(pretrainStdout)
@@ -196,15 +191,13 @@ func trainLoop(tr *pretrain.Trainer, dir string, total int, jsonOut bool) error 
 			if err := save(); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "\ninterrupted: saved %s; continue with --resume\n", last)
+			bar.Abandon()
+			fmt.Fprintf(os.Stderr, "interrupted: saved %s; continue with --resume\n", last)
 			return nil
 		}
 		m, err := tr.Step()
 		if err != nil {
-			if bar != nil {
-				bar.Exit()
-				fmt.Fprintln(os.Stderr)
-			}
+			bar.Abandon()
 			good := last
 			if good == "" {
 				if p, e := pretrain.LatestCheckpoint(dir); e == nil {
@@ -236,10 +229,7 @@ func trainLoop(tr *pretrain.Trainer, dir string, total int, jsonOut bool) error 
 	if err := save(); err != nil {
 		return err
 	}
-	if bar != nil {
-		bar.Finish()
-		fmt.Fprintln(os.Stderr)
-	}
+	bar.Finish()
 	fmt.Fprintf(os.Stderr, "done: %d steps, checkpoint %s\n", tr.StepCount(), last)
 	return nil
 }

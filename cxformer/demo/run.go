@@ -8,12 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/gocx/gocx/cxformer"
 	"github.com/gocx/gocx/cxformer/data"
 	"github.com/gocx/gocx/cxformer/eval"
 	"github.com/gocx/gocx/cxformer/pretrain"
+	"github.com/gocx/gocx/internal/progress"
 	"github.com/gocx/gocx/nn/state"
 )
 
@@ -176,16 +175,15 @@ func pretrainPhantoms(cfg Config, res *Result) (*pretrain.Trainer, *cxformer.ViT
 	cfg.log("pretraining a %d-block, %d-wide CXformer (%d registers) for %d steps of %d images (2×%d px global + %d×%d px local crops) on %s",
 		pc.SSL.Backbone.Depth, pc.SSL.Backbone.EmbedDim, pc.SSL.Backbone.Registers, cfg.PretrainSteps, cfg.Batch,
 		pc.GlobalCropSize, pc.SSL.NLocal, pc.LocalCropSize, cfg.Device)
-	var bar *progressbar.ProgressBar
-	if cfg.Progress != nil {
-		bar = progressbar.NewOptions(cfg.PretrainSteps, progressbar.OptionSetWriter(cfg.Progress),
-			progressbar.OptionSetDescription("pretrain"), progressbar.OptionShowCount(), progressbar.OptionSetWidth(20))
-	}
+	bar := progress.New(cfg.Progress, cfg.PretrainSteps, "pretrain", progress.Options{Width: 20})
 	t0 := time.Now()
 	sum := &res.Pretrain
 	for s := 0; s < cfg.PretrainSteps; s++ {
 		m, err := tr.Step()
 		var nf *pretrain.NonFiniteError
+		if err != nil {
+			bar.Abandon()
+		}
 		if errors.As(err, &nf) {
 			return nil, nil, fmt.Errorf("demo: pretraining stopped at step %d: %w", s, err)
 		}
@@ -196,16 +194,11 @@ func pretrainPhantoms(cfg Config, res *Result) (*pretrain.Trainer, *cxformer.ViT
 		if m.Collapse != "" && (len(sum.Warnings) == 0 || sum.Warnings[len(sum.Warnings)-1] != m.Collapse) {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("step %d: teacher collapse signature %q", s, m.Collapse))
 		}
-		if bar != nil {
-			bar.Describe(fmt.Sprintf("pretrain loss %.3f (dino %.3f/%.3f ibot %.3f koleo %.3f) H/lnK %.2f",
-				m.Total, m.DINOLocal, m.DINOGlobal, m.IBOT, m.KoLeo, m.EntropyRatio))
-			bar.Add(1)
-		}
+		bar.Describe(fmt.Sprintf("pretrain loss %.3f (dino %.3f/%.3f ibot %.3f koleo %.3f) H/lnK %.2f",
+			m.Total, m.DINOLocal, m.DINOGlobal, m.IBOT, m.KoLeo, m.EntropyRatio))
+		bar.Add(1)
 	}
-	if bar != nil {
-		bar.Finish()
-		fmt.Fprintln(cfg.Progress)
-	}
+	bar.Finish()
 	sum.Steps = cfg.PretrainSteps
 	sum.Seconds = time.Since(t0).Seconds()
 	sum.ImagesPerSec = float64(cfg.PretrainSteps*cfg.Batch) / sum.Seconds

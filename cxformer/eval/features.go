@@ -69,7 +69,7 @@ func Features(vit *cxformer.ViT, dev tensor.Device, src Source, opt FeatureOptio
 	out := Matrix{Rows: n, Cols: f, Data: make([]float32, n*f)}
 	s := src.Size()
 	b := newBar(opt.Progress, n, opt.Desc)
-	defer b.finish()
+	defer b.Finish()
 	batches, stop := prefetch(src, nil, chunks(iota(n), opt.Batch), 0)
 	defer stop()
 	row := 0
@@ -85,7 +85,7 @@ func Features(vit *cxformer.ViT, dev tensor.Device, src Source, opt FeatureOptio
 			return Matrix{}, err
 		}
 		row += len(p.idx)
-		b.add(len(p.idx))
+		b.Add(len(p.idx))
 	}
 	return out, nil
 }
@@ -161,7 +161,7 @@ func PatchFeatures(vit *cxformer.ViT, dev tensor.Device, src SegSource, batch in
 	feats = Matrix{Rows: n, Cols: cols, Data: make([]float32, n*cols)}
 	masks = make([]uint8, n*s*s)
 	b := newBar(progress, n, "patch features")
-	defer b.finish()
+	defer b.Finish()
 	batches, stop := prefetch(nil, src, chunks(iota(n), batch), 0)
 	defer stop()
 	row := 0
@@ -177,7 +177,7 @@ func PatchFeatures(vit *cxformer.ViT, dev tensor.Device, src SegSource, batch in
 			return Matrix{}, nil, 0, 0, err
 		}
 		row += len(pf.idx)
-		b.add(len(pf.idx))
+		b.Add(len(pf.idx))
 	}
 	return feats, masks, hp, wp, nil
 }

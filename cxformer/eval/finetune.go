@@ -223,7 +223,7 @@ func fineTuneEpoch(vit *cxformer.ViT, dev tensor.Device, head *nn.Linear, all nn
 	train ClassSet, epoch int, order []int, cfg FineTuneConfig) (float64, error) {
 	batches := chunks(order, cfg.BatchSize)
 	b := newBar(cfg.Progress, len(batches), fmt.Sprintf("fine-tune epoch %d/%d", epoch+1, cfg.Epochs))
-	defer b.finish()
+	defer b.Finish()
 	loaded, stop := prefetch(train.Images, nil, batches, epoch)
 	defer stop()
 	s := train.Images.Size()
@@ -235,7 +235,7 @@ func fineTuneEpoch(vit *cxformer.ViT, dev tensor.Device, head *nn.Linear, all nn
 		}
 		_, _, valid := bceTargets(train.Labels, p.idx, 1)
 		if valid == 0 {
-			b.add(1)
+			b.Add(1)
 			continue
 		}
 		loss := 0.0
@@ -255,8 +255,8 @@ func fineTuneEpoch(vit *cxformer.ViT, dev tensor.Device, head *nn.Linear, all nn
 		opt.Step(1, 0, 0) // the groups' LRMult hold the learning rates
 		all.ZeroGrad()
 		total += loss
-		b.add(1)
-		b.describe(fmt.Sprintf("fine-tune epoch %d/%d (loss %.4f)", epoch+1, cfg.Epochs, loss))
+		b.Add(1)
+		b.Describe(fmt.Sprintf("fine-tune epoch %d/%d (loss %.4f)", epoch+1, cfg.Epochs, loss))
 	}
 	return total / float64(len(batches)), nil
 }
@@ -298,7 +298,7 @@ func classScores(vit *cxformer.ViT, dev tensor.Device, head *nn.Linear, src Sour
 	c := head.W.Value.Dim(0)
 	out := make([]float32, n*c)
 	b := newBar(cfg.Progress, n, desc)
-	defer b.finish()
+	defer b.Finish()
 	loaded, stop := prefetch(src, nil, chunks(iota(n), cfg.EvalBatch), 0)
 	defer stop()
 	row := 0
@@ -314,7 +314,7 @@ func classScores(vit *cxformer.ViT, dev tensor.Device, head *nn.Linear, src Sour
 			return nil, err
 		}
 		row += len(p.idx)
-		b.add(len(p.idx))
+		b.Add(len(p.idx))
 	}
 	return columns(out, n, c, 0, c), nil
 }

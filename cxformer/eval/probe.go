@@ -140,7 +140,7 @@ func LinearProbe(dev tensor.Device, train, val, test Labeled, cfg ProbeConfig) (
 	sched := optim.CosineSchedule{Base: 1, Final: 0, Total: cfg.Epochs * perEpoch}
 	res := &ProbeResult{}
 	b := newBar(cfg.Progress, sched.Total, "linear probe")
-	defer b.finish()
+	defer b.Finish()
 	it := 0
 	for ep := 0; ep < cfg.Epochs; ep++ {
 		order := rng.Perm(train.X.Rows)
@@ -154,10 +154,10 @@ func LinearProbe(dev tensor.Device, train, val, test Labeled, cfg ProbeConfig) (
 			ps.ZeroGrad()
 			sum += loss / float64(k)
 			it++
-			b.add(1)
+			b.Add(1)
 		}
 		res.TrainLoss = append(res.TrainLoss, sum/float64(perEpoch))
-		b.describe(fmt.Sprintf("linear probe (epoch %d/%d, loss %.4f)", ep+1, cfg.Epochs, res.TrainLoss[ep]))
+		b.Describe(fmt.Sprintf("linear probe (epoch %d/%d, loss %.4f)", ep+1, cfg.Epochs, res.TrainLoss[ep]))
 	}
 
 	valScores, err := gridScores(dev, val.X, ws, bs)

@@ -175,7 +175,7 @@ func TrainSegHead(vit *cxformer.ViT, dev tensor.Device, train, val, test SegSour
 		for _, idx := range chunks(rng.Perm(tr.x.Rows), cfg.BatchSize) {
 			loss, err := segStep(dev, head, tr, idx)
 			if err != nil {
-				b.finish()
+				b.Finish()
 				return nil, err
 			}
 			if cfg.ClipNorm > 0 {
@@ -185,9 +185,9 @@ func TrainSegHead(vit *cxformer.ViT, dev tensor.Device, train, val, test SegSour
 			head.Params.ZeroGrad()
 			total += loss
 			it++
-			b.add(1)
+			b.Add(1)
 		}
-		b.finish()
+		b.Finish()
 		er := SegEpoch{Epoch: ep + 1, TrainLoss: total / float64(perEpoch), ValDiceAvg: math.NaN()}
 		if va.x.Rows > 0 {
 			pred, err := segPredict(dev, head, va, cfg.BatchSize)
