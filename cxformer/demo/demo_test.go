@@ -65,3 +65,21 @@ func TestConfigValidation(t *testing.T) {
 		t.Fatal("empty output directory accepted")
 	}
 }
+
+func TestEntropyNoteOnlyAtTheEnds(t *testing.T) {
+	for _, c := range []struct {
+		ratio float64
+		want  string
+	}{{0.97, "uniform"}, {0.9, "uniform"}, {0.05, "single prototype"}, {0.1, "single prototype"}, {0.5, ""}, {0.89, ""}, {0.11, ""}} {
+		got := entropyNote(c.ratio, 3.5, 0.9)
+		if c.want == "" {
+			if got != "" {
+				t.Errorf("ratio %.2f: a note for a healthy entropy: %q", c.ratio, got)
+			}
+			continue
+		}
+		if !strings.Contains(got, c.want) || !strings.Contains(got, "3.500 → 0.900") {
+			t.Errorf("ratio %.2f: %q lacks %q or the iBOT losses", c.ratio, got, c.want)
+		}
+	}
+}

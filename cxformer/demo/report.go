@@ -42,6 +42,10 @@ func writeReport(cfg Config, res *Result) error {
 	if n := len(pr.Curve); n > 0 {
 		last := pr.Curve[n-1]
 		p("Teacher entropy at the end: %.3f of ln K (collapse would be near 0 or near 1).", last.EntropyRatio)
+		if note := entropyNote(last.EntropyRatio, pr.First.IBOT, pr.Last.IBOT); note != "" {
+			p("")
+			p("%s", note)
+		}
 	}
 	for _, w := range pr.Warnings {
 		p("- warning: %s", w)
@@ -100,4 +104,23 @@ func writeReport(cfg Config, res *Result) error {
 		return err
 	}
 	return writeJSON(filepath.Join(cfg.Out, "results.json"), js)
+}
+
+// entropyNote explains an end-of-run teacher entropy near either end of
+// its range, where the DINO targets carry little information, and says
+// what the features then owe to the iBOT objective. It is empty in between.
+func entropyNote(ratio, ibotFirst, ibotLast float64) string {
+	var what string
+	switch {
+	case ratio >= 0.9:
+		what = "flattened toward the uniform distribution: centering removes what the teacher's outputs share across images, and what is left differs too little between images for the low temperature to sharpen"
+	case ratio <= 0.1:
+		what = "sharpened toward a single prototype per image"
+	default:
+		return ""
+	}
+	return fmt.Sprintf("Note: the DINO targets %s. This is the collapse signature dinov2 users report on homogeneous medical images "+
+		"(facebookresearch/dinov2 #143, #272, #407), and these phantoms are more alike than real radiographs. "+
+		"The DINO loss then teaches the backbone little; the iBOT loss (masked patch tokens against the teacher's, %.3f → %.3f) "+
+		"still trains it, and the probe comparison above shows what the features gained.", what, ibotFirst, ibotLast)
 }
