@@ -39,6 +39,15 @@ func DetectFormat(r io.ReaderAt, size int64) Format {
 	if n, _ := r.ReadAt(head, 0); n < len(head) {
 		return FormatUnknown
 	}
+	// Safetensors first: its 8-byte length may itself start with the
+	// bytes of a pickle PROTO opcode (0x80, ≥ 2: any header of 512 + 256k
+	// + 128 bytes), while a legacy torch file's ninth byte is inside its
+	// pickled magic number, never '{'.
+	if len(head) >= 9 && head[8] == '{' {
+		if n := binary.LittleEndian.Uint64(head); n >= 2 && n <= uint64(size-8) {
+			return FormatSafetensors
+		}
+	}
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return FormatTorchZip
@@ -46,10 +55,6 @@ func DetectFormat(r io.ReaderAt, size int64) Format {
 		return FormatTorchLegacy
 	case len(head) >= 262 && bytes.Equal(head[257:262], []byte("ustar")):
 		return FormatTorchTar
-	case len(head) >= 9 && head[8] == '{':
-		if n := binary.LittleEndian.Uint64(head); n >= 2 && n <= uint64(size-8) {
-			return FormatSafetensors
-		}
 	}
 	return FormatUnknown
 }
