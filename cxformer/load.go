@@ -1,6 +1,7 @@
 package cxformer
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,15 +23,52 @@ import (
 //     blocks.c.i names) and gocx's own pretraining checkpoints.
 //
 // For native files the architecture is inferred from the tensor shapes
-// (width, depth, registers, position grid; 64-wide heads as in every
-// DINOv2 model). interp picks the position-embedding interpolation of
+// (width, depth, registers, position grid). The number of heads is
+// LoadOptions.Heads when given, else the file's own record of it (gocx
+// writes one into teacher backbones, HeadsMetadata, and into pretraining
+// checkpoints, with their config), else width/64 as in every DINOv2 model. interp picks the position-embedding interpolation of
 // native files; use ModeE for the released reg4 hub models and ModeT for
 // models trained with DINOv2's code (CXformer teacher checkpoints).
 //
 // LoadOptions apply to native files only.
 type LoadOptions struct {
 	Interp InterpMode // position-embedding interpolation (default ModeT)
-	Heads  int        // attention heads; 0 infers D/64 (every DINOv2 model)
+	Heads  int        // attention heads; 0: the file's record, else D/64 (every DINOv2 model)
+}
+
+// HeadsMetadata is the safetensors metadata key under which gocx records
+// the number of attention heads of a native backbone file, the one part of
+// the architecture its tensor shapes do not show.
+const HeadsMetadata = "num_heads"
+
+// headsFromMetadata returns the head count a native file records: its
+// HeadsMetadata entry, or the student's num_heads in a gocx pretraining
+// checkpoint's config; 0 when it records none. A record that is there but
+// unreadable is an error, not a silent fall-back to D/64.
+func headsFromMetadata(meta map[string]string) (int, error) {
+	if v, ok := meta[HeadsMetadata]; ok {
+		h, err := strconv.Atoi(v)
+		if err != nil || h < 1 {
+			return 0, fmt.Errorf("metadata %s=%q is not a positive head count", HeadsMetadata, v)
+		}
+		return h, nil
+	}
+	cfg, ok := meta["config"]
+	if !ok {
+		return 0, nil
+	}
+	var doc struct {
+		Student struct {
+			Heads *int `json:"num_heads"`
+		} `json:"student"`
+	}
+	if err := json.Unmarshal([]byte(cfg), &doc); err != nil || doc.Student.Heads == nil {
+		return 0, nil // a config of another kind: nothing recorded for us
+	}
+	if h := *doc.Student.Heads; h >= 1 {
+		return h, nil
+	}
+	return 0, fmt.Errorf("metadata config: student num_heads %d is not positive", *doc.Student.Heads)
 }
 
 func LoadModel(path string, dev tensor.Device, opt LoadOptions) (*ViT, error) {
@@ -48,6 +86,7 @@ func LoadModel(path string, dev tensor.Device, opt LoadOptions) (*ViT, error) {
 	if err != nil {
 		return nil, err
 	}
+	meta := f.Metadata
 	if _, ok := f.Arrays["embeddings.cls_token"]; ok {
 		return nil, fmt.Errorf("%s: Hugging Face weights: pass the model directory (with config.json) instead", path)
 	}
@@ -64,7 +103,13 @@ func LoadModel(path string, dev tensor.Device, opt LoadOptions) (*ViT, error) {
 	for _, extra := range []string{"dino_center", "ibot_center", "step", "rng"} {
 		native.Delete(extra)
 	}
-	cfg, err := InferConfig(native, opt.Heads)
+	heads := opt.Heads
+	if heads == 0 {
+		if heads, err = headsFromMetadata(meta); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	cfg, err := InferConfig(native, heads)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

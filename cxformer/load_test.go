@@ -98,3 +98,54 @@ func TestImageSizeNotMultipleOfPatch(t *testing.T) {
 		t.Fatalf("98x100 image: err %v", err)
 	}
 }
+
+// The golden model is 3 heads of width 16 (D = 48, not a multiple of 64):
+// a native file that records its head count loads without LoadOptions.Heads,
+// from HeadsMetadata or from a gocx pretraining checkpoint's config; an
+// explicit Heads wins; a file that records nothing needs one; a record that
+// cannot be read is an error.
+func TestLoadModelHeadsFromMetadata(t *testing.T) {
+	src := golden.Load(t, "vit/model.safetensors")
+	write := func(meta map[string]string) string {
+		f := state.NewFile()
+		for _, name := range src.Order {
+			f.MustAdd(src.Arrays[name].Clone())
+		}
+		for k, v := range meta {
+			f.Metadata[k] = v
+		}
+		path := filepath.Join(t.TempDir(), "backbone.safetensors")
+		if err := state.WriteSafetensors(path, f); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, c := range []struct {
+		name  string
+		meta  map[string]string
+		heads int    // LoadOptions.Heads
+		want  int    // heads of the loaded model (0: an error)
+		err   string // part of the error
+	}{
+		{"record", map[string]string{HeadsMetadata: "3"}, 0, 3, ""},
+		{"checkpoint config", map[string]string{"config": `{"student":{"embed_dim":48,"num_heads":3}}`}, 0, 3, ""},
+		{"explicit wins", map[string]string{HeadsMetadata: "6"}, 3, 3, ""},
+		{"nothing recorded", nil, 0, 0, "give the number of heads"},
+		{"other config", map[string]string{"config": `{"model_type":"x"}`}, 0, 0, "give the number of heads"},
+		{"bad record", map[string]string{HeadsMetadata: "three"}, 0, 0, `num_heads="three"`},
+		{"zero in config", map[string]string{"config": `{"student":{"num_heads":0}}`}, 0, 0, "num_heads 0"},
+		{"wrong record", map[string]string{HeadsMetadata: "5"}, 0, 0, "heads"},
+	} {
+		v, err := LoadModel(write(c.meta), tensor.CPU, LoadOptions{Heads: c.heads})
+		switch {
+		case c.want == 0 && err == nil:
+			t.Errorf("%s: loaded with %d heads, want an error", c.name, v.Cfg.Heads)
+		case c.want == 0 && !strings.Contains(err.Error(), c.err):
+			t.Errorf("%s: error %q lacks %q", c.name, err, c.err)
+		case c.want != 0 && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != 0 && v.Cfg.Heads != c.want:
+			t.Errorf("%s: %d heads, want %d", c.name, v.Cfg.Heads, c.want)
+		}
+	}
+}

@@ -76,11 +76,12 @@ func TestPretrainCommandResumes(t *testing.T) {
 	if latest, err := pretrain.LatestCheckpoint(dir); err != nil || filepath.Base(latest) != "ckpt-000004.safetensors" {
 		t.Errorf("latest %s (%v)", latest, err)
 	}
-	v, err := cxformer.LoadModel(filepath.Join(dir, teacherBackboneName), tensor.CPU, cxformer.LoadOptions{Heads: 3})
+	// No Heads: the file records them (48 wide, 3 heads: D/64 would fail).
+	v, err := cxformer.LoadModel(filepath.Join(dir, teacherBackboneName), tensor.CPU, cxformer.LoadOptions{})
 	if err != nil {
 		t.Fatalf("teacher backbone: %v", err)
 	}
-	if v.Cfg.EmbedDim != 48 || v.Cfg.Depth != 1 || v.Cfg.Registers != 4 {
+	if v.Cfg.EmbedDim != 48 || v.Cfg.Depth != 1 || v.Cfg.Registers != 4 || v.Cfg.Heads != 3 {
 		t.Errorf("teacher backbone config %+v", v.Cfg)
 	}
 }

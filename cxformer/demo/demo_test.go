@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gocx/gocx/cxformer"
+	"github.com/gocx/gocx/cxformer/pretrain"
 	"github.com/gocx/gocx/tensor"
 )
 
@@ -32,6 +34,14 @@ func TestRunWritesReport(t *testing.T) {
 		if !found {
 			t.Errorf("no %s among %v", want, res.Files)
 		}
+	}
+	// The report says to load the teacher with `cxformer embed --model`,
+	// which passes no head count: the file must carry it.
+	teacher, err := cxformer.LoadModel(filepath.Join(cfg.Out, "teacher_backbone.safetensors"), tensor.CPU, cxformer.LoadOptions{})
+	if err != nil {
+		t.Errorf("the demo's teacher backbone does not load as the report says: %v", err)
+	} else if want := pretrain.Tiny().SSL.Backbone; teacher.Cfg.Heads != want.Heads || teacher.Cfg.EmbedDim != want.EmbedDim {
+		t.Errorf("teacher backbone loads as %+v, trained as %+v", teacher.Cfg, want)
 	}
 	md, _ := os.ReadFile(filepath.Join(cfg.Out, "report.md"))
 	for _, want := range []string{"Cardiomegaly", "Pneumothorax", "macro", "lung", "heart"} {

@@ -409,5 +409,6 @@ func (t *Trainer) SaveTeacherBackbone(path string) error {
 	f := t.Teacher.Backbone.State()
 	f.Metadata["format"] = "dinov2-native backbone (gocx pretraining teacher)"
 	f.Metadata["step"] = strconv.Itoa(t.step)
+	f.Metadata[cxformer.HeadsMetadata] = strconv.Itoa(t.Teacher.Backbone.Cfg.Heads)
 	return state.WriteSafetensors(path, f)
 }
