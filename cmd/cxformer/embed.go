@@ -34,7 +34,7 @@ func runEmbed(args []string) error {
 	batch := fs.Int("batch", 8, "images per forward pass")
 	size := fs.Int("size", 518, "image side after preprocessing (image inputs; a multiple of 14)")
 	interp := fs.String("interp", "T", "position-embedding interpolation of native checkpoints: T (DINOv2 training), E (released reg4 models)")
-	heads := fs.Int("heads", 0, "attention heads of native checkpoints (default D/64)")
+	heads := fs.Int("heads", 0, "attention heads of native checkpoints (default: the number the file records, else D/64)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ func commands() []command {
 		{"devices", "list the CPU features, the kernel path chosen and the GPU adapters", runDevices},
 		{"embed", "embeddings with Hugging Face semantics: embed --model PATH (--input pixels.safetensors | IMAGE...) --out OUT.safetensors", runEmbed},
 		{"pretrain", "DINOv2/CXformer self-supervised pretraining: pretrain --preset tiny|cxformer-s|cxformer-b [--init PATH] [--resume]", runPretrain},
+		{"export", "a backbone as a Hugging Face directory that transformers loads: export --model PATH --out DIR", runExport},
 		{"audit-step", "one SSL step with every intermediate: audit-step --config C --weights W --batch B --centering C --out OUT", runAuditStep},
 		{"probe", "frozen-backbone linear probe with AUROC/AUPRC and bootstrap CIs: probe --model PATH --data SPEC [--json]", runProbe},
 		{"finetune", "full fine-tuning for multi-label classification: finetune --model PATH --data SPEC [--json]", runFinetune},

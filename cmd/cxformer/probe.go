@@ -37,7 +37,7 @@ func (d *downstreamFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.data, "data", "", "dataset spec, e.g. phantom:600, chexpert:/data/train.csv (see below)")
 	fs.StringVar(&d.device, "device", "cpu", "cpu, gpu or auto")
 	fs.StringVar(&d.interp, "interp", "T", "position-embedding interpolation of native checkpoints: T (DINOv2 training), E (released reg4 models)")
-	fs.IntVar(&d.heads, "heads", 0, "attention heads of native checkpoints (default D/64)")
+	fs.IntVar(&d.heads, "heads", 0, "attention heads of native checkpoints (default: the number the file records, else D/64)")
 	fs.IntVar(&d.size, "size", 518, "image side after preprocessing (a multiple of the patch size)")
 	fs.IntVar(&d.bootstrap, "bootstrap", 500, "bootstrap resamples of the test set for the 95% intervals (0: none)")
 	fs.Float64Var(&d.val, "val", 0.1, "validation fraction (datasets without an official split)")
