@@ -53,7 +53,7 @@ func writeReport(cfg Config, res *Result) error {
 	p("")
 	p("![losses](loss.png)")
 	p("")
-	p("Checkpoint: `%s`; teacher backbone: `teacher_backbone.safetensors` (load it with `cxformer embed --model`).", filepath.Base(pr.Checkpoint))
+	p("Checkpoint: `%s`; teacher backbone: `teacher_backbone.safetensors` (`--model` of `cxformer embed`, `probe`, `segment` and `finetune` reads it; `cxformer export` turns it into a Hugging Face directory).", filepath.Base(pr.Checkpoint))
 	p("")
 	p("## Linear probe (per finding, test AUROC with bootstrap 95%% CI, %d resamples)", cfg.Bootstrap)
 	p("")
