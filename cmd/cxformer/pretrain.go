@@ -13,20 +13,28 @@ import (
 	"path/filepath"
 
 	"github.com/gocx/gocx/cxformer"
+	"github.com/gocx/gocx/cxformer/eval"
 	"github.com/gocx/gocx/cxformer/pretrain"
 	"github.com/gocx/gocx/internal/progress"
 )
 
 const pretrainUsage = `usage: cxformer pretrain [--preset tiny|cxformer-s|cxformer-b] [--config C.json] [--init PATH]
        [--centering softmax|sinkhorn] [--device cpu|gpu|auto] [--steps N] [--batch B] [--out DIR]
-       [--resume | --resume-from FILE] [--checkpoint-every N] [--seed S] [--freeze-backbone-iters N] [--json]
+       [--data SPEC] [--resume | --resume-from FILE] [--checkpoint-every N] [--seed S] [--freeze-backbone-iters N] [--json]
 
 Self-supervised DINOv2/CXformer pretraining (DINO + iBOT + KoLeo, EMA teacher). The preset gives the
 recipe; --config overlays a JSON file (keys as in DIR/config.json, which every fresh run writes).
 Checkpoints DIR/ckpt-<step>.safetensors are written atomically every --checkpoint-every steps, at the
 end and on Ctrl-C, each with DIR/teacher-backbone.safetensors (the teacher backbone, DINOv2 names, for
---model of the other commands); --resume continues the latest checkpoint exactly. Until real data sets are wired in, the
-images are synthetic (smooth random blobs) with DINOv2-style random resized crops.
+--model of the other commands); --resume continues the latest checkpoint exactly, on the data recorded in it.
+
+--data gives the training images: a folder (images:DIR), a CheXpert CSV, NIH, RSNA, VinDr, CheXmask or
+phantom:N (see below); each step takes a batch in a per-epoch shuffled order, histogram-equalised and cut
+into CXformer's multi-crop views (2 global, the config's local crops). An unreadable image is replaced by
+the next one and reported once. Without --data the images are synthetic (smooth random blobs, DINOv2-style
+random resized crops): a smoke test, nothing to learn from.
+
+` + eval.ImageSpecHelp + `
 `
 
 // teacherBackboneName is the run directory's copy of the latest teacher
@@ -54,6 +62,7 @@ func runPretrain(args []string) error {
 	seed := fs.Int64("seed", -1, "seed of initialisation, crops and masks (default: the config's)")
 	freeze := fs.Int("freeze-backbone-iters", -1, "train only the heads for this many steps first (the paper's warm-up: 611; default: the config's)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per step on stdout instead of the progress bar")
+	dataSpec := fs.String("data", "", "training images: a data spec (below); default synthetic blobs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,6 +113,13 @@ func runPretrain(args []string) error {
 		if *freeze >= 0 {
 			cfg.FreezeBackboneIters = *freeze
 		}
+		cfg.DatasetPath = *dataSpec
+	}
+	if (*resume || *resumeFrom != "") && set["data"] && *dataSpec != cfg.DatasetPath {
+		// The images moved, say: the user's call, but a resumed run is
+		// exact only on the same images in the same order.
+		fmt.Fprintf(os.Stderr, "note: resuming on --data %q; the checkpoint trained on %q\n", *dataSpec, cfg.DatasetPath)
+		cfg.DatasetPath = *dataSpec
 	}
 	if *every >= 0 {
 		cfg.CheckpointEvery = *every
@@ -119,12 +135,16 @@ func runPretrain(args []string) error {
 		return fmt.Errorf("pretrain: --steps %d must be ≥ 0", total)
 	}
 
+	source, dataName, err := pretrainSource(cfg) // before the device: a bad spec fails at once
+	if err != nil {
+		return err
+	}
 	dev, release, err := openDevice(*device)
 	if err != nil {
 		return err
 	}
 	defer release()
-	src := pretrain.NewPrefetch(pretrain.NewRandomCrops(cfg)) // crops cut while the previous step trains
+	src := pretrain.NewPrefetch(source) // crops cut while the previous step trains
 	defer src.Close()
 	tr, err := pretrain.NewTrainer(cfg, dev, src)
 	if err != nil {
@@ -153,10 +173,30 @@ func runPretrain(args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "pretrain: %s, D=%d depth=%d registers=%d, K=%d, batch %d, centering %s, steps %d→%d, device %s, data: synthetic random crops\n",
+	fmt.Fprintf(os.Stderr, "pretrain: %s, D=%d depth=%d registers=%d, K=%d, batch %d, centering %s, steps %d→%d, device %s, data: %s\n",
 		*preset, cfg.SSL.Backbone.EmbedDim, cfg.SSL.Backbone.Depth, cfg.SSL.Backbone.Registers, cfg.SSL.DINOHead.Prototypes,
-		cfg.BatchSize, cfg.SSL.Centering, tr.StepCount(), total, dev)
+		cfg.BatchSize, cfg.SSL.Centering, tr.StepCount(), total, dev, dataName)
 	return trainLoop(tr, *out, total, *jsonOut)
+}
+
+// pretrainSource returns the data source of cfg.DatasetPath and its
+// description: synthetic RandomCrops when it is empty, else the images of
+// the data spec through pretrain.Images (phantoms drawn at 8/7 of the
+// global crop size, as the demo does).
+func pretrainSource(cfg pretrain.Config) (pretrain.DataSource, string, error) {
+	if cfg.DatasetPath == "" {
+		return pretrain.NewRandomCrops(cfg), "synthetic random crops", nil
+	}
+	set, err := eval.OpenImages(cfg.DatasetPath, cfg.GlobalCropSize+cfg.GlobalCropSize/7, cfg.Seed+1000)
+	if err != nil {
+		return nil, "", fmt.Errorf("pretrain: --data: %w", err)
+	}
+	src, err := pretrain.NewImages(cfg, set.Source)
+	if err != nil {
+		return nil, "", err
+	}
+	src.Warn = os.Stderr
+	return src, fmt.Sprintf("%s, %d images", set.Name, set.Source.Len()), nil
 }
 
 // trainLoop runs steps until total, checkpointing every CheckpointEvery

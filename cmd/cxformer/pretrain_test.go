@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gocx/gocx/cxformer"
+	"github.com/gocx/gocx/cxformer/phantom"
 	"github.com/gocx/gocx/cxformer/pretrain"
 	"github.com/gocx/gocx/internal/golden"
 	"github.com/gocx/gocx/nn/state"
@@ -32,20 +34,54 @@ func tinyTestConfig(t *testing.T) string {
 // pretrain runs, checkpoints, resumes to the same losses as an
 // uninterrupted run, and leaves a teacher backbone that LoadModel reads.
 func TestPretrainCommandResumes(t *testing.T) {
+	dir := pretrainResumes(t)
+	checkTeacherBackbone(t, dir)
+}
+
+// The same on a folder of images (--data images:DIR): phantom PNGs in
+// nested folders and one broken file, 7 images in batches of 4, so the 4
+// steps span 4 epochs of reshuffled order. The resumed run is given no
+// --data: it trains on the data its checkpoint records.
+func TestPretrainCommandResumesOnImages(t *testing.T) {
+	root := t.TempDir()
+	for i := range 6 {
+		s, err := phantom.Generate(5, i, 64, phantom.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := filepath.Join(root, strconv.Itoa(i%2))
+		os.MkdirAll(sub, 0o755)
+		if err := phantom.WritePNG(filepath.Join(sub, strconv.Itoa(i)+".png"), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(root, "broken.png"), []byte("not a PNG"), 0o644)
+	dir := pretrainResumes(t, "--data", "images:"+root)
+	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"dataset_path": "images:`+root) {
+		t.Errorf("config.json does not record the data (%v):\n%s", err, cfg)
+	}
+}
+
+// pretrainResumes runs 4 steps at once and 2+2 with a resume, with the
+// extra flags on the first runs, checks that the losses agree exactly, and
+// returns the resumed run's directory.
+func pretrainResumes(t *testing.T, extra ...string) string {
+	t.Helper()
 	cfg := tinyTestConfig(t)
 	var buf bytes.Buffer
 	pretrainStdout = &buf
 	defer func() { pretrainStdout = os.Stdout }()
 
 	full := t.TempDir()
-	if err := run([]string{"pretrain", "--config", cfg, "--device", "cpu", "--steps", "4", "--out", full, "--json"}, nil); err != nil {
+	if err := run(append([]string{"pretrain", "--config", cfg, "--device", "cpu", "--steps", "4", "--out", full, "--json"}, extra...), nil); err != nil {
 		t.Fatal(err)
 	}
 	want := strings.Split(strings.TrimSpace(buf.String()), "\n")
 
 	buf.Reset()
 	dir := t.TempDir()
-	if err := run([]string{"pretrain", "--config", cfg, "--device", "cpu", "--steps", "2", "--out", dir, "--json"}, nil); err != nil {
+	if err := run(append([]string{"pretrain", "--config", cfg, "--device", "cpu", "--steps", "2", "--out", dir, "--json"}, extra...), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := run([]string{"pretrain", "--resume", "--device", "cpu", "--steps", "4", "--out", dir, "--json"}, nil); err != nil {
@@ -73,6 +109,13 @@ func TestPretrainCommandResumes(t *testing.T) {
 			}
 		}
 	}
+	return dir
+}
+
+// checkTeacherBackbone checks the checkpoints and the teacher backbone of
+// a 4-step run of tinyTestConfig in dir.
+func checkTeacherBackbone(t *testing.T, dir string) {
+	t.Helper()
 	if latest, err := pretrain.LatestCheckpoint(dir); err != nil || filepath.Base(latest) != "ckpt-000004.safetensors" {
 		t.Errorf("latest %s (%v)", latest, err)
 	}

@@ -313,3 +313,41 @@ func TestMissingColumns(t *testing.T) {
 		t.Errorf("bad label value: %v", err)
 	}
 }
+
+// ReadImages lists images by extension (any case) under nested folders in
+// lexical order, and skips hidden files and folders and other files.
+func TestReadImages(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"b/2.PNG", "a/1.jpg", "a/x/3.dcm", "c.jpeg", "notes.txt", ".hidden/4.png", "a/.5.png", "d.dicom"} {
+		p := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := ReadImages(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range ds.Items {
+		got = append(got, it.ID)
+		if it.Path != filepath.Join(root, filepath.FromSlash(it.ID)) || it.Labels != nil {
+			t.Errorf("item %+v", it)
+		}
+	}
+	want := []string{"a/1.jpg", "a/x/3.dcm", "b/2.PNG", "c.jpeg", "d.dicom"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "readme.md"), []byte("x"), 0o644)
+	if _, err := ReadImages(empty); err == nil || !strings.Contains(err.Error(), "no PNG, JPEG or DICOM file") {
+		t.Errorf("folder without images: %v", err)
+	}
+	if _, err := ReadImages(filepath.Join(root, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing folder: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 )
@@ -36,6 +37,44 @@ func ReadFolder(root string) (*Dataset, error) {
 			}
 		}
 		ds.Items = append(ds.Items, Item{ID: rel, Path: filepath.Join(root, filepath.FromSlash(rel)), Labels: labels})
+	}
+	return ds, nil
+}
+
+// imageExts are the file name extensions ReadImages collects.
+var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".dcm": true, ".dicom": true}
+
+// ReadImages lists every image file under root, recursively: PNG, JPEG and
+// DICOM by extension (any case), in lexical path order, unlabelled (the
+// data set of self-supervised pretraining). Hidden files and directories
+// (names starting with '.') are skipped. No image at all is an error.
+func ReadImages(root string) (*Dataset, error) {
+	ds := &Dataset{Name: filepath.Base(root)}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && path != root {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !imageExts[strings.ToLower(filepath.Ext(path))] {
+			return nil
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		ds.Items = append(ds.Items, Item{ID: filepath.ToSlash(rel), Path: path})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("data: images under %s: %w", root, err)
+	}
+	if len(ds.Items) == 0 {
+		return nil, fmt.Errorf("data: no PNG, JPEG or DICOM file under %s", root)
 	}
 	return ds, nil
 }

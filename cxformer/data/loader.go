@@ -18,6 +18,15 @@ type ImageSource interface {
 	Image(i int) (*Gray, error)
 }
 
+// InMemory is an ImageSource of images already decoded.
+type InMemory []*Gray
+
+// Len returns the number of images.
+func (m InMemory) Len() int { return len(m) }
+
+// Image returns image i (shared, not copied: callers must not modify it).
+func (m InMemory) Image(i int) (*Gray, error) { return m[i], nil }
+
 // LoaderConfig configures a Loader.
 type LoaderConfig struct {
 	BatchSize int    // images per batch (B)

@@ -128,49 +128,7 @@ func OpenClassification(specStr string, opt SplitOptions) (*ClassSplits, error) 
 		}
 		return splitClassification(ds, &phantomImages{n: n, seed: opt.Seed, size: opt.Size, cfg: *opt.Phantom}, nil, opt)
 	}
-	var ds, test *data.Dataset
-	switch sp.kind {
-	case "chexpert":
-		if err = sp.only("root"); err == nil {
-			o := data.CheXpertCXformer()
-			o.ImageRoot = sp.opts["root"]
-			ds, err = data.ReadCheXpert(sp.arg, o)
-		}
-	case "nih":
-		if err = sp.only("split"); err == nil {
-			o := data.NIHOptions{Classes: data.NIH8Classes}
-			switch sp.opts["split"] {
-			case "":
-				ds, err = data.ReadNIH(sp.arg, o)
-			case "official":
-				o.Split = "train"
-				if ds, err = data.ReadNIH(sp.arg, o); err == nil {
-					o.Split = "test"
-					test, err = data.ReadNIH(sp.arg, o)
-				}
-			default:
-				err = fmt.Errorf("dataset nih: split=%q (want official or nothing)", sp.opts["split"])
-			}
-		}
-	case "rsna":
-		if err = sp.only(); err == nil {
-			ds, err = data.ReadRSNA(sp.arg, data.RSNAOptions{})
-		}
-	case "vindr":
-		if err = sp.only(); err == nil {
-			if ds, err = data.ReadVinDr(sp.arg, data.VinDrOptions{Split: "train", Aggregate: data.VinDrMajority}); err == nil {
-				test, err = data.ReadVinDr(sp.arg, data.VinDrOptions{Split: "test", Classes: ds.ClassNames, Aggregate: data.VinDrMajority})
-			}
-		}
-	case "folder":
-		if err = sp.only(); err == nil {
-			ds, err = data.ReadFolder(sp.arg)
-		}
-	case "chexmask":
-		return nil, fmt.Errorf("dataset chexmask has masks, not labels: use it with segment")
-	default:
-		return nil, fmt.Errorf("unknown dataset kind %q\n%s", sp.kind, SpecHelp)
-	}
+	ds, test, err := readLabelled(sp)
 	if err != nil {
 		return nil, err
 	}
@@ -405,4 +363,53 @@ func splitGroups(ds *data.Dataset, valFrac, testFrac float64, seed uint64) (trai
 	slices.Sort(val)
 	slices.Sort(test)
 	return train, val, test
+}
+
+// readLabelled reads the labelled data set of a spec whose kind is not
+// phantom: its images with labels, and the official test split where the
+// data set has one (else test is nil).
+func readLabelled(sp spec) (ds, test *data.Dataset, err error) {
+	switch sp.kind {
+	case "chexpert":
+		if err = sp.only("root"); err == nil {
+			o := data.CheXpertCXformer()
+			o.ImageRoot = sp.opts["root"]
+			ds, err = data.ReadCheXpert(sp.arg, o)
+		}
+	case "nih":
+		if err = sp.only("split"); err == nil {
+			o := data.NIHOptions{Classes: data.NIH8Classes}
+			switch sp.opts["split"] {
+			case "":
+				ds, err = data.ReadNIH(sp.arg, o)
+			case "official":
+				o.Split = "train"
+				if ds, err = data.ReadNIH(sp.arg, o); err == nil {
+					o.Split = "test"
+					test, err = data.ReadNIH(sp.arg, o)
+				}
+			default:
+				err = fmt.Errorf("dataset nih: split=%q (want official or nothing)", sp.opts["split"])
+			}
+		}
+	case "rsna":
+		if err = sp.only(); err == nil {
+			ds, err = data.ReadRSNA(sp.arg, data.RSNAOptions{})
+		}
+	case "vindr":
+		if err = sp.only(); err == nil {
+			if ds, err = data.ReadVinDr(sp.arg, data.VinDrOptions{Split: "train", Aggregate: data.VinDrMajority}); err == nil {
+				test, err = data.ReadVinDr(sp.arg, data.VinDrOptions{Split: "test", Classes: ds.ClassNames, Aggregate: data.VinDrMajority})
+			}
+		}
+	case "folder":
+		if err = sp.only(); err == nil {
+			ds, err = data.ReadFolder(sp.arg)
+		}
+	case "chexmask":
+		err = fmt.Errorf("dataset chexmask has masks, not labels: use it with segment")
+	default:
+		err = fmt.Errorf("unknown dataset kind %q\n%s", sp.kind, SpecHelp)
+	}
+	return ds, test, err
 }

@@ -48,6 +48,12 @@ type Config struct {
 
 	CheckpointEvery int    // steps between checkpoints (0: only at the end)
 	Seed            uint64 // model init, crops and masks
+
+	// DatasetPath names the training images, as DINOv2's train.dataset_path
+	// does: a data spec of cxformer pretrain --data (eval.ImageSpecHelp),
+	// or empty for the synthetic RandomCrops. The trainer does not read it;
+	// it is kept with the config so that a resumed run finds its data.
+	DatasetPath string
 }
 
 // TotalIters is the length of every schedule, Epochs·EpochLength.

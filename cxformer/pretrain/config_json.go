@@ -93,6 +93,7 @@ type trainJSON struct {
 	StudentTemp        float64 `json:"student_temp"`
 	CheckpointEvery    int     `json:"checkpoint_every"`
 	Seed               uint64  `json:"seed"`
+	DatasetPath        string  `json:"dataset_path"`
 }
 
 func interpName(m cxformer.InterpMode) string {
@@ -147,7 +148,7 @@ func toJSON(c Config) configJSON {
 			GlobalCropsSize: c.GlobalCropSize, LocalCropsSize: c.LocalCropSize},
 		Train: trainJSON{BatchSize: c.BatchSize, EpochLength: c.EpochLength, Centering: s.Centering.String(),
 			CenterMomentum: s.CenterMomentum, SinkhornIterations: s.SKIterations, StudentTemp: s.StudentTemp,
-			CheckpointEvery: c.CheckpointEvery, Seed: c.Seed},
+			CheckpointEvery: c.CheckpointEvery, Seed: c.Seed, DatasetPath: c.DatasetPath},
 	}
 }
 
@@ -195,5 +196,6 @@ func fromJSON(j configJSON) (Config, error) {
 		MaskProbability: j.IBOT.MaskSampleProbability,
 		MaskRatioMin:    j.IBOT.MaskRatioMinMax[0], MaskRatioMax: j.IBOT.MaskRatioMinMax[1],
 		CheckpointEvery: j.Train.CheckpointEvery, Seed: j.Train.Seed,
+		DatasetPath: j.Train.DatasetPath,
 	}, nil
 }

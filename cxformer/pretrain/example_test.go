@@ -5,6 +5,7 @@ import (
 	"log"
 	"strings"
 
+	"github.com/gocx/gocx/cxformer/data"
 	"github.com/gocx/gocx/cxformer/pretrain"
 	"github.com/gocx/gocx/tensor"
 )
@@ -61,4 +62,30 @@ func ExamplePrefetch() {
 	fmt.Println("steps done:", tr.StepCount())
 	// Output:
 	// steps done: 2
+}
+
+// Pretraining data from images: here 20 in-memory gray ramps; a folder on
+// disk is eval.OpenImages("images:DIR", …).Source. Each step cuts a batch
+// into the CXformer multi-crop at the config's crop sizes.
+func ExampleImages() {
+	cfg := pretrain.Tiny()
+	cfg.BatchSize = 4
+	pool := make(data.InMemory, 20)
+	for i := range pool {
+		pool[i] = data.NewGray(150, 130)
+		for p := range pool[i].Pix {
+			pool[i].Pix[p] = uint8(p%150 + i)
+		}
+	}
+	src, err := pretrain.NewImages(cfg, pool)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := src.Next(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("global crops", b.Global.Shape(), "local crops", b.Local.Shape())
+	// Output:
+	// global crops [8 3 112 112] local crops [32 3 56 56]
 }
