@@ -33,7 +33,7 @@ func runEmbed(args []string) error {
 	out := fs.String("out", "", "output safetensors file")
 	batch := fs.Int("batch", 8, "images per forward pass")
 	size := fs.Int("size", 518, "image side after preprocessing (image inputs; a multiple of 14)")
-	interp := fs.String("interp", "T", "position-embedding interpolation of native checkpoints: T (DINOv2 training), E (released reg4 models)")
+	interp := fs.String("interp", "T", interpFlagUsage)
 	heads := fs.Int("heads", 0, "attention heads of native checkpoints (default: the number the file records, else D/64)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -49,13 +49,9 @@ func runEmbed(args []string) error {
 	case *batch < 1:
 		return fmt.Errorf("embed: --batch %d must be at least 1", *batch)
 	}
-	mode := cxformer.ModeT
-	switch strings.ToUpper(*interp) {
-	case "T":
-	case "E":
-		mode = cxformer.ModeE
-	default:
-		return fmt.Errorf("embed: --interp %q: want T or E", *interp)
+	mode, err := parseInterpFlag("embed", *interp)
+	if err != nil {
+		return err
 	}
 	dev, release, err := openDevice(*device)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/gocx/gocx/cxformer"
 	"github.com/gocx/gocx/tensor"
@@ -30,7 +29,7 @@ func exportCommand(args []string, stdout io.Writer) error {
 	fs.Usage = func() { fmt.Fprint(fs.Output(), exportUsage); fs.PrintDefaults() }
 	model := fs.String("model", "", "model: Hugging Face directory, DINOv2-native .pth/.safetensors or a gocx checkpoint")
 	out := fs.String("out", "", "output directory (created; existing config.json and model.safetensors are replaced)")
-	interp := fs.String("interp", "T", "position-embedding interpolation of native checkpoints: T (DINOv2 training), E (released reg4 models)")
+	interp := fs.String("interp", "T", interpFlagUsage)
 	heads := fs.Int("heads", 0, "attention heads of native checkpoints (default: the number the file records, else D/64)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -43,13 +42,9 @@ func exportCommand(args []string, stdout io.Writer) error {
 	case fs.NArg() > 0:
 		return fmt.Errorf("export: unexpected arguments %q", fs.Args())
 	}
-	mode := cxformer.ModeT
-	switch strings.ToUpper(*interp) {
-	case "T":
-	case "E":
-		mode = cxformer.ModeE
-	default:
-		return fmt.Errorf("export: --interp %q: want T or E", *interp)
+	mode, err := parseInterpFlag("export", *interp)
+	if err != nil {
+		return err
 	}
 	vit, err := cxformer.LoadModel(*model, tensor.CPU, cxformer.LoadOptions{Interp: mode, Heads: *heads})
 	if err != nil {

@@ -36,7 +36,7 @@ func (d *downstreamFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.model, "model", "", "backbone: Hugging Face directory or DINOv2-native .pth/.safetensors")
 	fs.StringVar(&d.data, "data", "", "dataset spec, e.g. phantom:600, chexpert:/data/train.csv (see below)")
 	fs.StringVar(&d.device, "device", "cpu", "cpu, gpu or auto")
-	fs.StringVar(&d.interp, "interp", "T", "position-embedding interpolation of native checkpoints: T (DINOv2 training), E (released reg4 models)")
+	fs.StringVar(&d.interp, "interp", "T", interpFlagUsage)
 	fs.IntVar(&d.heads, "heads", 0, "attention heads of native checkpoints (default: the number the file records, else D/64)")
 	fs.IntVar(&d.size, "size", 518, "image side after preprocessing (a multiple of the patch size)")
 	fs.IntVar(&d.bootstrap, "bootstrap", 500, "bootstrap resamples of the test set for the 95% intervals (0: none)")
@@ -80,13 +80,9 @@ func (d *downstreamFlags) splitOptions(augment bool) eval.SplitOptions {
 
 // open returns the device and the model; release frees the device.
 func (d *downstreamFlags) open(cmd string) (dev tensor.Device, vit *cxformer.ViT, release func(), err error) {
-	mode := cxformer.ModeT
-	switch strings.ToUpper(d.interp) {
-	case "T":
-	case "E":
-		mode = cxformer.ModeE
-	default:
-		return nil, nil, nil, fmt.Errorf("%s: --interp %q: want T or E", cmd, d.interp)
+	mode, err := parseInterpFlag(cmd, d.interp)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	dev, release, err = openDevice(d.device)
 	if err != nil {

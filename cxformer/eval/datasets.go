@@ -115,10 +115,7 @@ func OpenClassification(specStr string, opt SplitOptions) (*ClassSplits, error) 
 		return nil, err
 	}
 	if sp.kind == "phantom" {
-		if err := sp.only(); err != nil {
-			return nil, err
-		}
-		n, err := phantomCount(sp.arg)
+		n, err := phantomCount(sp)
 		if err != nil {
 			return nil, err
 		}
@@ -195,10 +192,7 @@ func OpenSegmentation(specStr string, opt SplitOptions) (*SegSplits, error) {
 	var src SegSource
 	switch sp.kind {
 	case "phantom":
-		if err := sp.only(); err != nil {
-			return nil, err
-		}
-		n, err := phantomCount(sp.arg)
+		n, err := phantomCount(sp)
 		if err != nil {
 			return nil, err
 		}
@@ -237,10 +231,14 @@ func OpenSegmentation(specStr string, opt SplitOptions) (*SegSplits, error) {
 		Train: &Subset{Parent: src, Index: tr}, Val: &Subset{Parent: src, Index: va}, Test: &Subset{Parent: src, Index: te}}, nil
 }
 
-func phantomCount(arg string) (int, error) {
-	n, err := strconv.Atoi(arg)
+// phantomCount reads the N of a phantom:N spec (no options).
+func phantomCount(sp spec) (int, error) {
+	if err := sp.only(); err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(sp.arg)
 	if err != nil || n < 10 {
-		return 0, fmt.Errorf("dataset phantom:%s: want a number of images ≥ 10", arg)
+		return 0, fmt.Errorf("dataset phantom:%s: want a number of images ≥ 10", sp.arg)
 	}
 	return n, nil
 }

@@ -37,10 +37,7 @@ func OpenImages(specStr string, phantomSize int, seed uint64) (*Images, error) {
 	var ds *data.Dataset
 	switch sp.kind {
 	case "phantom":
-		if err := sp.only(); err != nil {
-			return nil, err
-		}
-		n, err := phantomCount(sp.arg)
+		n, err := phantomCount(sp)
 		if err != nil {
 			return nil, err
 		}
