@@ -93,7 +93,7 @@ func adapterInfoFrom(info gputypes.AdapterInfo, l gputypes.Limits) AdapterInfo {
 		VendorID:   info.VendorID,
 		DeviceID:   info.DeviceID,
 		DeviceType: info.DeviceType.String(),
-		Driver:     strings.TrimSpace(info.Driver + " " + info.DriverInfo),
+		Driver:     driverString(info.Driver, info.DriverInfo),
 		Limits:     limitsFrom(l),
 	}
 }
@@ -228,4 +228,15 @@ func openAdapter(opts Options) (*wgpu.Instance, *wgpu.Adapter, error) {
 		}
 		return nil, nil, fmt.Errorf("gpu: unknown backend %q (want vulkan, metal, dx12 or software)", opts.Backend)
 	}
+}
+
+// driverString joins a driver's name and its version text, once: drivers
+// whose version text repeats the name ("Vulkan", "Vulkan 1.3.230") get
+// the version text alone.
+func driverString(name, info string) string {
+	name, info = strings.TrimSpace(name), strings.TrimSpace(info)
+	if name == "" || strings.HasPrefix(info, name) {
+		return info
+	}
+	return strings.TrimSpace(name + " " + info)
 }
