@@ -14,7 +14,7 @@ import (
 	"github.com/gocx/gocx/tensor"
 )
 
-const embedUsage = `usage: cxformer embed --model PATH [--device cpu|gpu] (--input pixels.safetensors | IMAGE...) --out OUT.safetensors
+const embedUsage = `usage: cxformer embed --model PATH [--device cpu|gpu] (--input pixels.safetensors | IMAGE... | --data SPEC) --out OUT.safetensors
 
 Runs the backbone and writes, with Hugging Face's semantics:
   last_hidden_state (B, 1+R+N, D)  final-normed CLS, registers and patches
@@ -22,6 +22,11 @@ Runs the backbone and writes, with Hugging Face's semantics:
   hidden_state_<i>  (B, 1+R+N, D)  the embedding output (i=0) and each block's output, before the final norm
 From image files (PNG 8/16-bit, JPEG, DICOM) it applies the CXR preprocessing first: grayscale,
 histogram equalisation, resize of the shorter side to --size (bicubic), centre crop, ImageNet normalisation.
+
+With --data (a folder images:DIR, a CheXpert CSV, NIH, … as pretrain --data takes) it embeds every image
+of the data set in a streaming pass and writes two vectors an image, pooler_output (N, D) and patch_mean
+(N, D) (the mean final-normed patch token), with the image identifiers as the JSON list "ids" in the
+file's metadata; unreadable images are left out and reported.
 `
 
 func runEmbed(args []string) error {
@@ -35,17 +40,24 @@ func runEmbed(args []string) error {
 	size := fs.Int("size", 518, "image side after preprocessing (image inputs; a multiple of 14)")
 	interp := fs.String("interp", "T", interpFlagUsage)
 	heads := fs.Int("heads", 0, "attention heads of native checkpoints (default: the number the file records, else D/64)")
+	dataSpec := fs.String("data", "", "embed every image of a data spec (see pretrain --help), two vectors an image")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	images := fs.Args()
+	given := 0
+	for _, g := range []bool{*input != "", len(images) > 0, *dataSpec != ""} {
+		if g {
+			given++
+		}
+	}
 	switch {
 	case *model == "":
 		return fmt.Errorf("embed: --model is required")
 	case *out == "":
 		return fmt.Errorf("embed: --out is required")
-	case (*input == "") == (len(images) == 0):
-		return fmt.Errorf("embed: give either --input or image files")
+	case given != 1:
+		return fmt.Errorf("embed: give one of --input, image files or --data")
 	case *batch < 1:
 		return fmt.Errorf("embed: --batch %d must be at least 1", *batch)
 	}
@@ -61,6 +73,9 @@ func runEmbed(args []string) error {
 	vit, err := cxformer.LoadModel(*model, dev, cxformer.LoadOptions{Interp: mode, Heads: *heads})
 	if err != nil {
 		return err
+	}
+	if *dataSpec != "" {
+		return embedData(vit, dev, *dataSpec, *size, *batch, *out)
 	}
 
 	var pixels []float32

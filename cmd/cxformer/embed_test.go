@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gocx/gocx/cxformer/phantom"
 	"github.com/gocx/gocx/internal/golden"
 	"github.com/gocx/gocx/nn/state"
 )
@@ -45,5 +47,67 @@ func TestEmbedBadInput(t *testing.T) {
 	err = run([]string{"embed", "--model", filepath.Join(dir, "missing"), "--input", "x", "--out", out}, nil)
 	if err == nil {
 		t.Fatal("missing model accepted")
+	}
+}
+
+// embed --data on a folder gives, per image, the pooler_output that
+// embedding the same files one by one gives, the mean patch token beside
+// it, the images' names in row order, and leaves out an unreadable file.
+func TestEmbedDataMatchesImageFiles(t *testing.T) {
+	model := tinyModelDir(t)
+	root := t.TempDir()
+	var files []string
+	for i := range 5 {
+		s, err := phantom.Generate(2, i, 80, phantom.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(root, fmt.Sprintf("%d.png", i))
+		if err := phantom.WritePNG(p, s); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	os.WriteFile(filepath.Join(root, "9-broken.png"), []byte("not a PNG"), 0o644)
+	dir := t.TempDir()
+	byData, byFiles := filepath.Join(dir, "data.safetensors"), filepath.Join(dir, "files.safetensors")
+	if err := run([]string{"embed", "--model", model, "--size", "56", "--batch", "2", "--data", "images:" + root, "--out", byData}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(append([]string{"embed", "--model", model, "--size", "56", "--out", byFiles}, files...), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := state.ReadSafetensors(byData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := state.ReadSafetensors(byFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := golden.RelErr(golden.F64(t, got, "pooler_output"), golden.F64(t, want, "pooler_output")); e > 1e-5 {
+		t.Errorf("pooler_output: rel err %.3g against the image-file path", e)
+	}
+	// patch_mean is the mean of last_hidden_state's patch rows (after CLS
+	// and the 4 registers).
+	last := want.Arrays["last_hidden_state"]
+	n, seq, d := last.Shape[0], last.Shape[1], last.Shape[2]
+	lh := golden.F64(t, want, "last_hidden_state")
+	mean := make([]float64, n*d)
+	for i := range n {
+		for tok := 5; tok < seq; tok++ {
+			for c := range d {
+				mean[i*d+c] += lh[(i*seq+tok)*d+c] / float64(seq-5)
+			}
+		}
+	}
+	if e := golden.RelErr(golden.F64(t, got, "patch_mean"), mean); e > 1e-5 {
+		t.Errorf("patch_mean: rel err %.3g", e)
+	}
+	if ids := got.Metadata["ids"]; ids != `["0.png","1.png","2.png","3.png","4.png"]` {
+		t.Errorf("ids %s", ids)
+	}
+	if err := run([]string{"embed", "--model", model, "--data", "images:" + root, "--input", "x", "--out", byData}, nil); err == nil {
+		t.Error("--data with --input accepted")
 	}
 }

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/gocx/gocx/cxformer/data"
 	"github.com/gocx/gocx/cxformer/phantom"
@@ -66,4 +67,33 @@ func OpenImages(specStr string, phantomSize int, seed uint64) (*Images, error) {
 		return nil, fmt.Errorf("dataset %s: no images", specStr)
 	}
 	return &Images{Name: fmt.Sprintf("%s (%s)", specStr, ds.Name), Source: ds}, nil
+}
+
+// ID names image i: its data set's identifier (a path relative to the
+// folder, a CheXpert path, an NIH file name…), or "phantom-i".
+func (s *Images) ID(i int) string {
+	if ds, ok := s.Source.(*data.Dataset); ok {
+		return ds.Items[i].ID
+	}
+	return fmt.Sprintf("phantom-%d", i)
+}
+
+// DropUnreadable decodes every image once and leaves out those that fail,
+// each reported to warn (nil: silent), for uses that must not meet a bad
+// file half-way (feature extraction). Pretraining does without: it skips
+// a bad image when it meets it. Generated images are never unreadable.
+func (s *Images) DropUnreadable(warn io.Writer) error {
+	ds, ok := s.Source.(*data.Dataset)
+	if !ok {
+		return nil
+	}
+	kept, err := dropUnreadable(ds, false, warn)
+	if err != nil {
+		return err
+	}
+	if kept.Len() == 0 {
+		return fmt.Errorf("dataset %s: no readable image", s.Name)
+	}
+	s.Source = kept
+	return nil
 }
