@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gocx/gocx/cxformer"
 	"github.com/gocx/gocx/cxformer/data"
@@ -24,8 +25,8 @@ import (
 // An image that does not decode is replaced by the next image of the
 // epoch's permutation that does (wrapping around), so a bad file costs one
 // warning to Warn, not the run; the replacement is the same on every run
-// over the same files. When no image of a batch's search decodes, Next
-// returns the first error.
+// over the same files. When 32 images in a row do not decode (a wrong
+// image root, say), Next returns the first error.
 type Images struct {
 	Source    data.ImageSource
 	MultiCrop *data.MultiCrop
@@ -40,7 +41,8 @@ type Images struct {
 	// silent).
 	Warn io.Writer
 
-	warned sync.Map // source index → struct{}: warned once
+	warned  sync.Map // source index → struct{}: warned once
+	nWarned atomic.Int64
 }
 
 // epochOrder is the permutation of n images that epoch e visits.
@@ -98,11 +100,19 @@ func (s *Images) Next(step int) (cxformer.Batch, error) {
 	return s.assemble(views), nil
 }
 
+// Bounds on unreadable images: a systematic fault (a wrong image root, a
+// missing mount) must fail the first step, not scan a whole data set per
+// batch slot, and must not bury the terminal in warnings.
+const (
+	maxBadInARow = 32 // consecutive undecodable images before Next gives up
+	maxWarnings  = 20 // warning lines before Warn gets one last note
+)
+
 // render cuts the views of the image at position pos of the epoch's order,
 // or of the first image after it that decodes.
 func (s *Images) render(order []int, pos, epoch int) (*data.Views, error) {
 	var first error
-	for j := range len(order) {
+	for j := range min(len(order), maxBadInARow) {
 		idx := order[(pos+j)%len(order)]
 		img, err := s.Source.Image(idx)
 		if err == nil && (img == nil || img.W <= 0 || img.H <= 0 || len(img.Pix) != img.W*img.H) {
@@ -113,9 +123,7 @@ func (s *Images) render(order []int, pos, epoch int) (*data.Views, error) {
 			if first == nil {
 				first = err
 			}
-			if _, seen := s.warned.LoadOrStore(idx, struct{}{}); !seen && s.Warn != nil {
-				fmt.Fprintf(s.Warn, "warning: %v (replaced by the next image of the epoch)\n", err)
-			}
+			s.warn(idx, err)
 			continue
 		}
 		if s.Equalize {
@@ -123,7 +131,24 @@ func (s *Images) render(order []int, pos, epoch int) (*data.Views, error) {
 		}
 		return s.MultiCrop.Apply(img, data.SampleKey{Seed: s.Seed, Epoch: epoch, Index: idx})
 	}
-	return nil, fmt.Errorf("pretrain: no image of the data set decodes: %w", first)
+	return nil, fmt.Errorf("pretrain: %d images in a row do not decode (is the image root right?); the first: %w",
+		min(len(order), maxBadInARow), first)
+}
+
+// warn reports image idx's error once, the first maxWarnings images only.
+func (s *Images) warn(idx int, err error) {
+	if s.Warn == nil {
+		return
+	}
+	if _, seen := s.warned.LoadOrStore(idx, struct{}{}); seen {
+		return
+	}
+	switch n := s.nWarned.Add(1); {
+	case n <= maxWarnings:
+		fmt.Fprintf(s.Warn, "warning: %v (replaced by the next image of the epoch)\n", err)
+	case n == maxWarnings+1:
+		fmt.Fprintf(s.Warn, "warning: more unreadable images; they are replaced without a warning each\n")
+	}
 }
 
 // assemble lays the views out crop-major: global row c·B + i is crop c of

@@ -123,8 +123,28 @@ func TestImagesSkipUnreadable(t *testing.T) {
 		t.Errorf("warnings %q, want one about image 2", warn.String())
 	}
 	all := &countingImages{n: 3, bad: map[int]bool{0: true, 1: true, 2: true}}
-	if _, err := testImages(t, all, 2).Next(0); err == nil || !strings.Contains(err.Error(), "no image of the data set decodes") {
+	if _, err := testImages(t, all, 2).Next(0); err == nil || !strings.Contains(err.Error(), "3 images in a row do not decode") {
 		t.Errorf("all images bad: err %v", err)
+	}
+	// A wrong image root: every file fails. The first step fails after
+	// 32 tries per batch slot, not a scan of the data set, and the
+	// warnings stop at 20 and a note.
+	bad := map[int]bool{}
+	for i := range 10000 {
+		bad[i] = true
+	}
+	missing := &countingImages{n: 10000, bad: bad}
+	s = testImages(t, missing, 4)
+	warn.Reset()
+	s.Warn = &warn
+	if _, err := s.Next(0); err == nil || !strings.Contains(err.Error(), "32 images in a row do not decode (is the image root right?)") {
+		t.Errorf("missing files: err %v", err)
+	}
+	if n := len(missing.taken()); n > 4*32 {
+		t.Errorf("%d decode attempts for a batch of 4, want at most 128", n)
+	}
+	if n := strings.Count(warn.String(), "\n"); n != 21 || !strings.Contains(warn.String(), "without a warning each") {
+		t.Errorf("%d warning lines, want 20 and a note:\n%s", n, warn.String())
 	}
 }
 
