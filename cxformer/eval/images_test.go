@@ -1,8 +1,11 @@
 package eval
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gocx/gocx/cxformer/data"
 )
 
 // OpenImages lists the images of every kind it knows without decoding
@@ -57,4 +60,25 @@ func mustOpen(t *testing.T, spec string) *Images {
 		t.Fatal(err)
 	}
 	return set
+}
+
+// A wrong image root makes every file unreadable: the report names the
+// first 20, then counts them all, and the readable image stays.
+func TestDropUnreadableReportIsBounded(t *testing.T) {
+	ds := &data.Dataset{Name: "wrong-root"}
+	for i := range 25 {
+		ds.Items = append(ds.Items, data.Item{ID: fmt.Sprint(i), Path: fmt.Sprintf("/nonexistent/%d.png", i)})
+	}
+	ds.Items = append(ds.Items, data.Item{ID: "ok", Path: fixtures + "images/gray8.png"})
+	var warn strings.Builder
+	kept, err := dropUnreadable(ds, false, &warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.Len() != 1 || kept.Items[0].ID != "ok" || kept.Dropped != 25 {
+		t.Fatalf("kept %d (dropped %d)", kept.Len(), kept.Dropped)
+	}
+	if n := strings.Count(warn.String(), "skipping unreadable image"); n != 20 || !strings.Contains(warn.String(), "skipped 25 unreadable of 26") {
+		t.Errorf("%d per-image lines, want 20 and the count:\n%s", n, warn.String())
+	}
 }

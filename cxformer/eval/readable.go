@@ -8,10 +8,16 @@ import (
 	"github.com/gocx/gocx/cxformer/data"
 )
 
+// maxUnreadableShown bounds the per-image warnings of dropUnreadable: a
+// wrong image root makes every image unreadable, and the count that ends
+// the report says how many there were.
+const maxUnreadableShown = 20
+
 // dropUnreadable decodes every image of ds once (on all cores) and returns
-// the dataset without those that cannot be read. Each skipped image is
-// reported to warn with the decoder's error (which names the file) and
-// counted in Dataset.Dropped; with strict, the first unreadable image is
+// the dataset without those that cannot be read. The first
+// maxUnreadableShown skipped images are reported to warn with the
+// decoder's error (which names the file), then their count; all are
+// counted in Dataset.Dropped. With strict, the first unreadable image is
 // an error instead and nothing is skipped.
 func dropUnreadable(ds *data.Dataset, strict bool, warn io.Writer) (*data.Dataset, error) {
 	if ds == nil {
@@ -34,6 +40,7 @@ func dropUnreadable(ds *data.Dataset, strict bool, warn io.Writer) (*data.Datase
 	}
 	out := *ds
 	out.Items = nil
+	shown := 0
 	for i, it := range ds.Items {
 		if bad[i] == nil {
 			out.Items = append(out.Items, it)
@@ -42,8 +49,9 @@ func dropUnreadable(ds *data.Dataset, strict bool, warn io.Writer) (*data.Datase
 		if strict {
 			return nil, fmt.Errorf("dataset %s: unreadable image (strict mode): %w", ds.Name, bad[i])
 		}
-		if warn != nil {
+		if warn != nil && shown < maxUnreadableShown {
 			fmt.Fprintf(warn, "warning: skipping unreadable image: %v\n", bad[i])
+			shown++
 		}
 	}
 	out.Dropped += int(nBad.Load())
