@@ -58,7 +58,9 @@ func linearGelu(op string, x, w, b *Tensor, keepPre bool) (h, y *Tensor) {
 // AddScaledLayerNorm returns the residual update sum = x + γ⊙a (x + a when
 // gamma is nil; γ is LayerScale) and y = LayerNorm(sum) with weight lnW
 // and bias lnB over the last axis, with the per-row mean and rstd the
-// backward needs, in one pass over the rows (two kernels on a GPU with γ).
+// backward needs, in one pass over the rows (on a GPU, one kernel where the
+// device binds nine storage buffers or the LayerNorm parameters share an
+// allocation, else two).
 // x and a have the same shape (..., D); gamma, lnW, lnB are (D).
 //
 // Backward, with ds the gradient of sum from its other uses:

@@ -13,14 +13,18 @@ import (
 //
 // writing sum = s, y, and mean and rstd (length rows) for the backward;
 // w, β are lnW, lnB. Without γ it is one kernel that reads x and a and
-// writes s and y once; with γ (a ninth buffer) it is two: s and its
-// statistics, then y from s. The row kernel takes the register path of
+// writes s and y once; with γ (a ninth buffer) it is, where no one-kernel
+// form below applies, two: s and its statistics, then y from s. The row kernel takes the register path of
 // the row kernels (layernorm.wgsl's add and addls modes, a row held in
 // registers) where planRows allows, else its loop path (add, addls and
 // affine modes).
-// On the register path, when lnW and lnB are views of one allocation (a
-// trainer's packed parameters), that allocation is bound once and the
-// LayerScale case is one kernel too (mode addlsn).
+// On the register path the LayerScale case is one kernel too: mode addlsn
+// when lnW and lnB are views of one allocation (a trainer's packed
+// parameters), bound once; mode addls9, binding nine buffers, where the
+// device allows more than WebGPU's 8 storage buffers per kernel (Vulkan,
+// Metal, DX12 and OpenGL drivers do) and no output shares an allocation
+// with an input (WebGPU forbids binding memory read-only and writable in
+// one dispatch).
 //
 // Backward (no kernel of its own), with ds the gradient of s from its
 // other uses and x̂ = (s − μ)·rstd:
@@ -85,6 +89,16 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 			p.int(wOff).int(bOff)
 			return d.rowRegDispatch(k, v, &p, []*devBuf{x.buf, a.buf, gamma.buf, wb, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
 		}
+		if d.storageBuffers() >= 9 && disjointAllocations([]*Buffer{x, a, gamma, lnW, lnB}, outs) {
+			// Nine storage buffers, where the device allows more than
+			// WebGPU's 8 (most do): separate parameters, one kernel.
+			bind := []access{readOnly, readOnly, readOnly, readOnly, readOnly, readWrite, readWrite, readWrite, readWrite}
+			k, v, err := d.rowRegKernel("layernorm.wgsl", "addls9", plan, false, false, bind)
+			if err != nil {
+				return err
+			}
+			return d.rowRegDispatch(k, v, &p, []*devBuf{x.buf, a.buf, gamma.buf, lnW.buf, lnB.buf, sum.buf, y.buf, mean.buf, rstd.buf}, rows)
+		}
 		bind := []access{readOnly, readOnly, readOnly, readWrite, readWrite, readWrite}
 		k, v, err := d.rowRegKernel("layernorm.wgsl", "addls", plan, false, false, bind)
 		if err != nil {
@@ -110,6 +124,19 @@ func (d *Device) AddScaledLayerNorm(sum, y, mean, rstd, x, a, gamma, lnW, lnB *B
 		return err
 	}
 	return d.addNormAffine(&p, sum, mean, rstd, lnW, lnB, y, cols, rows)
+}
+
+// disjointAllocations reports whether no buffer of outs lives in the
+// allocation of a buffer of ins.
+func disjointAllocations(ins, outs []*Buffer) bool {
+	for _, o := range outs {
+		for _, in := range ins {
+			if o.alloc() == in.alloc() {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // sharedAllocation reports whether w and b lie in one allocation that a

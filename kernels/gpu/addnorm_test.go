@@ -30,7 +30,9 @@ func TestAddScaledLayerNorm(t *testing.T) {
 	}
 }
 
-func checkAddScaledLayerNorm(t *testing.T, d *Device, rng *rand.Rand, rows, cols int, scaled bool, name string) {
+// checkAddScaledLayerNorm runs the op on random inputs against ref and
+// returns how many dispatches the op itself took.
+func checkAddScaledLayerNorm(t *testing.T, d *Device, rng *rand.Rand, rows, cols int, scaled bool, name string) int64 {
 	t.Helper()
 	n := rows * cols
 	x, a := randSlice(rng, n), randSlice(rng, n)
@@ -56,15 +58,18 @@ func checkAddScaledLayerNorm(t *testing.T, d *Device, rng *rand.Rand, rows, cols
 		}
 	}()
 	const eps = 1e-6
+	before := d.Stats().Dispatches
 	if err := d.AddScaledLayerNorm(gs, gy, gm, gr, gx, ga, gg, gw, gb, rows, cols, eps); err != nil {
 		t.Fatal(err)
 	}
+	dispatches := d.Stats().Dispatches - before
 	ws, wy, wm, wr := make([]float64, n), make([]float64, n), make([]float64, rows), make([]float64, rows)
 	ref.AddScaledLayerNorm(ws, wy, wm, wr, to64(x), to64(a), gamma64, to64(w), to64(beta), rows, cols, eps)
 	opCheck(t, name+" sum", mustDownload(t, d, gs), ws, 1e-6)
 	opCheck(t, name+" y", mustDownload(t, d, gy), wy, 2e-6)
 	opCheck(t, name+" mean", mustDownload(t, d, gm), wm, 2e-6)
 	opCheck(t, name+" rstd", mustDownload(t, d, gr), wr, 2e-6)
+	return dispatches
 }
 
 func TestAddScaledLayerNormPanics(t *testing.T) {
@@ -89,7 +94,8 @@ func TestAddScaledLayerNormPanics(t *testing.T) {
 
 // BenchmarkAddScaledLayerNorm reports GB/s of compulsory traffic (x and a
 // read, s and y written: 16 bytes per element) at ViT-S token widths, with
-// LayerScale (two kernels) and without (one).
+// LayerScale (one kernel where the device binds nine storage buffers, else
+// two) and without (one).
 func BenchmarkAddScaledLayerNorm(b *testing.B) {
 	d := openTestDevice(b)
 	rng := rand.New(rand.NewPCG(73, 74))
@@ -166,7 +172,9 @@ func checkAddNormPacked(t *testing.T, d *Device, rng *rand.Rand, rows, cols int,
 	if cols%4 == 0 {
 		v = 4
 	}
-	oneKernel := !statsInside && offs[1]%v == 0 && offs[2]%v == 0
+	// Otherwise, with a device that binds nine storage buffers, one kernel
+	// too (addls9), unless an output lies in an input's allocation.
+	oneKernel := !statsInside && (offs[1]%v == 0 && offs[2]%v == 0 || d.storageBuffers() >= 9)
 	want := int64(2)
 	if oneKernel {
 		want = 1
@@ -174,4 +182,60 @@ func checkAddNormPacked(t *testing.T, d *Device, rng *rand.Rand, rows, cols int,
 	if dispatches != want {
 		t.Errorf("%s: %d dispatches, want %d", name, dispatches, want)
 	}
+}
+
+// TestAddScaledLayerNormNineBuffers runs the LayerScale case with separate
+// parameter buffers on the register path: one kernel binding nine storage
+// buffers where the device allows it (addls9), the two-kernel path where
+// it allows WebGPU's 8; both against ref.
+func TestAddScaledLayerNormNineBuffers(t *testing.T) {
+	d := openTestDevice(t)
+	if d.storageBuffers() < 9 {
+		t.Logf("the device binds %d storage buffers: only the two-kernel path runs", d.storageBuffers())
+	}
+	defer func() { d.storageCap = 0 }()
+	rng := rand.New(rand.NewPCG(75, 76))
+	withRowTuning(RowTuning{Path: RowRegisters}, func() {
+		for _, limit := range []int{0, 8} {
+			d.storageCap = limit
+			want := int64(1)
+			if d.storageBuffers() < 9 {
+				want = 2
+			}
+			for _, s := range [][2]int{{1, 1}, {5, 384}, {3, 7}, {9, 36}, {2, 97}} {
+				name := fmt.Sprintf("limit %d, %dx%d", d.storageBuffers(), s[0], s[1])
+				if got := checkAddScaledLayerNorm(t, d, rng, s[0], s[1], true, name); got != want {
+					t.Errorf("%s: %d dispatches, want %d", name, got, want)
+				}
+			}
+		}
+	})
+}
+
+// The bind groups of a nine-buffer kernel are cached by all nine buffers:
+// two calls that differ only in the last one (rstd) each write their own.
+func TestAddScaledLayerNormNinthBufferBinds(t *testing.T) {
+	d := openTestDevice(t)
+	if d.storageBuffers() < 9 {
+		t.Skipf("the device binds %d storage buffers; the nine-buffer kernel does not run", d.storageBuffers())
+	}
+	rng := rand.New(rand.NewPCG(77, 78))
+	withRowTuning(RowTuning{Path: RowRegisters}, func() {
+		const rows, cols = 3, 8
+		x, a, g, w, b := randSlice(rng, rows*cols), randSlice(rng, rows*cols), randSlice(rng, cols), randSlice(rng, cols), randSlice(rng, cols)
+		gx, ga, gg, gw, gb := mustUpload(t, d, x), mustUpload(t, d, a), mustUpload(t, d, g), mustUpload(t, d, w), mustUpload(t, d, b)
+		gs, gy, gm := opAlloc(t, d, rows*cols), opAlloc(t, d, rows*cols), opAlloc(t, d, rows)
+		r1, r2 := opAlloc(t, d, rows), opAlloc(t, d, rows)
+		for _, buf := range []*Buffer{gx, ga, gg, gw, gb, gs, gy, gm, r1, r2} {
+			defer buf.Release()
+		}
+		ws, wy, wm, wr := make([]float64, rows*cols), make([]float64, rows*cols), make([]float64, rows), make([]float64, rows)
+		ref.AddScaledLayerNorm(ws, wy, wm, wr, to64(x), to64(a), to64(g), to64(w), to64(b), rows, cols, 1e-6)
+		for i, r := range []*Buffer{r1, r2} {
+			if err := d.AddScaledLayerNorm(gs, gy, gm, r, gx, ga, gg, gw, gb, rows, cols, 1e-6); err != nil {
+				t.Fatal(err)
+			}
+			opCheck(t, fmt.Sprintf("rstd of call %d", i+1), mustDownload(t, d, r), wr, 2e-6)
+		}
+	})
 }

@@ -38,6 +38,18 @@ type Device struct {
 	gemmUnroll   bool // false on CPU adapters, where LLVM takes minutes over unrolled kernels
 	gemmOneStage bool // tests: force the single-buffered variant
 	noSplitK     bool // tests: never split K
+	storageCap   int  // tests: at most this many storage buffers per kernel (0: the device's limit)
+}
+
+// storageBuffers is how many storage buffers one kernel may bind: the
+// device's maxStorageBuffersPerShaderStage (WebGPU guarantees 8; Vulkan,
+// Metal, DX12 and OpenGL drivers grant more), or less where a test says so.
+func (d *Device) storageBuffers() int {
+	n := int(d.limits.MaxStorageBuffersPerShaderStage)
+	if d.storageCap > 0 {
+		n = min(n, d.storageCap)
+	}
+	return n
 }
 
 // Open opens the adapter that opts select (see Options), requests its real

@@ -47,8 +47,8 @@ type glCmd struct {
 	kind   glCmdKind
 	prog   uint32
 	nbuf   int
-	bufs   [maxStorage]*devBuf // views are bound as ranges
-	param  int                 // byte offset of the parameter block in params
+	bufs   [maxBound]*devBuf // views are bound as ranges
+	param  int               // byte offset of the parameter block in params
 	x, y   uint32
 	z      uint32
 	dst    *devBuf // glUpload: destination buffer (a view: at its offset)

@@ -71,9 +71,14 @@ type kernel struct {
 	nStorage int
 }
 
-// maxStorage is the WebGPU guarantee for storage buffers per stage; every
-// kernel stays within it so that a portable device runs it.
-const maxStorage = 8
+// maxStorage is the WebGPU guarantee for storage buffers per stage. Every
+// kernel stays within it so that a portable device runs it, except the
+// variants that an op takes only after checking Device.storageBuffers,
+// which bind at most maxBound (the size of the executors' bind keys).
+const (
+	maxStorage = 8
+	maxBound   = 9 // layernorm.wgsl's addls9
+)
 
 // kernel returns the cached pipeline for key, building it from spec() on
 // first use. key must identify the variant completely (kernel name and
@@ -84,8 +89,8 @@ func (d *Device) kernel(key any, spec func() kernelSpec) (*kernel, error) {
 	}
 	s := spec()
 	name := fmt.Sprintf("%s%+v", s.file, key)
-	if len(s.bind) > maxStorage {
-		panic(fmt.Sprintf("gpu: kernel %s binds %d storage buffers, the limit is %d", name, len(s.bind), maxStorage))
+	if lim := max(maxStorage, min(d.storageBuffers(), maxBound)); len(s.bind) > lim {
+		panic(fmt.Sprintf("gpu: kernel %s binds %d storage buffers, the limit is %d", name, len(s.bind), lim))
 	}
 	src, err := renderWGSL(s.file, s.data)
 	if err != nil {

@@ -18,6 +18,8 @@ enable subgroups;
 //          LayerNorm's γ and β lie in one allocation (the packed parameter
 //          arena of a trainer): it is bound once, as wb, and γ, β are read
 //          at P.w_off and P.b_off (in units of {{.E}}).
+//   addls9: the same with γ and β in buffers of their own: nine storage
+//          buffers, for devices that allow more than WebGPU's 8.
 //   bwd:   x̂ = (x − μ)·rstd, g = dy⊙γ,
 //          dx = rstd·(g − mean_k g − x̂·mean_k(g⊙x̂)), and the column sums
 //          Σ dy·x̂ and Σ dy over the rows a workgroup handles: workgroup w
@@ -65,6 +67,17 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(7) var<storage, read_write> rstd: array<f32>;
 @group(0) @binding(8) var<uniform> P: Params;
+{{- else if eq .Mode "addls9"}}
+@group(0) @binding(0) var<storage, read> x: array<{{.E}}>;
+@group(0) @binding(1) var<storage, read> a: array<{{.E}}>;
+@group(0) @binding(2) var<storage, read> ls: array<{{.E}}>;
+@group(0) @binding(3) var<storage, read> gamma: array<{{.E}}>;
+@group(0) @binding(4) var<storage, read> beta: array<{{.E}}>;
+@group(0) @binding(5) var<storage, read_write> sum: array<{{.E}}>;
+@group(0) @binding(6) var<storage, read_write> y: array<{{.E}}>;
+@group(0) @binding(7) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(8) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(9) var<uniform> P: Params;
 {{- else if eq .Mode "addls"}}
 @group(0) @binding(0) var<storage, read> x: array<{{.E}}>;
 @group(0) @binding(1) var<storage, read> a: array<{{.E}}>;
@@ -97,15 +110,16 @@ fn main({{template "rows_args" .}}) {
 {{- template "rows_lanes" .}}
     let inv_n = 1.0 / f32(max(P.cols, 1u));
     // Per-column values of this invocation, the same for every row: γ (and
-    // β) of the LayerNorm in g (h), γ_ls of the LayerScale in l (addlsn) or
-    // in g (addls).
+    // β) of the LayerNorm in g (h), γ_ls of the LayerScale in l (addlsn,
+    // addls9) or in g (addls).
 {{- $lsn := eq .Mode "addlsn"}}
+{{- $ls9 := eq .Mode "addls9"}}
 {{- range $k := seq .R}}
     var g{{$k}} = {{$.E}}(0.0);
 {{- if and $fwd $out}}
     var h{{$k}} = {{$.E}}(0.0);
 {{- end}}
-{{- if $lsn}}
+{{- if or $lsn $ls9}}
     var l{{$k}} = {{$.E}}(0.0);
 {{- end}}
 {{- end}}
@@ -123,6 +137,9 @@ fn main({{template "rows_args" .}}) {
 {{- if and $fwd $out}}
         h{{$k}} = beta[c];
 {{- end}}
+{{- if $ls9}}
+        l{{$k}} = ls[c];
+{{- end}}
 {{- end}}
     }
 {{- end}}
@@ -138,7 +155,7 @@ fn main({{template "rows_args" .}}) {
 {{- if eq $.Mode "fwd"}}
             v{{$k}} = x[i];
 {{- else}}
-            v{{$k}} = x[i] + {{if eq $.Mode "addls"}}g{{$k}} * {{else if eq $.Mode "addlsn"}}l{{$k}} * {{end}}a[i];
+            v{{$k}} = x[i] + {{if eq $.Mode "addls"}}g{{$k}} * {{else if or (eq $.Mode "addlsn") (eq $.Mode "addls9")}}l{{$k}} * {{end}}a[i];
             sum[i] = v{{$k}};
 {{- end}}
         }

@@ -193,16 +193,20 @@ func BenchmarkRowPaths(b *testing.B) {
 				buf[i] = opBenchBuf(b, d, rng, n)
 			}
 			for _, path := range []struct {
-				name string
-				p    RowPath
-				sg   bool
-			}{{"loop", RowLoop, true}, {"reg+sg", RowRegisters, true}, {"reg", RowRegisters, false}} {
-				if path.sg && !sgOK && path.p == RowRegisters {
-					continue
+				name    string
+				p       RowPath
+				sg      bool
+				storage int // storage buffers a kernel may bind (0: the device's limit)
+			}{{"loop", RowLoop, true, 0}, {"reg+sg", RowRegisters, true, 0}, {"reg", RowRegisters, false, 0},
+				{"reg+sg,8buffers", RowRegisters, true, 8}} {
+				if path.sg && !sgOK && path.p == RowRegisters || path.storage > 0 && j.name != "AddScaledLayerNorm_384" {
+					continue // the 8-buffer limit only changes LayerScale's kernel count
 				}
 				b.Run(path.name, func(b *testing.B) {
 					defer d.SetSubgroups(true)
 					d.SetSubgroups(path.sg)
+					d.storageCap = path.storage
+					defer func() { d.storageCap = 0 }()
 					withRowTuning(RowTuning{Path: path.p}, func() {
 						opBench(b, d, j.bytes, func() error { return j.op(buf) })
 					})

@@ -100,6 +100,9 @@ func TestRowKernelsRegisterPath(t *testing.T) {
 				for _, scaled := range []bool{false, true} {
 					checkAddScaledLayerNorm(t, d, rng, s[0], s[1], scaled, fmt.Sprintf("register path %dx%d scaled=%v", s[0], s[1], scaled))
 				}
+				d.storageCap = 8 // LayerScale's two-kernel form, as on a WebGPU-minimum device
+				checkAddScaledLayerNorm(t, d, rng, s[0], s[1], true, fmt.Sprintf("register path %dx%d scaled, 8 storage buffers", s[0], s[1]))
+				d.storageCap = 0
 			}
 		})
 	})

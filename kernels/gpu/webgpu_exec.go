@@ -68,7 +68,7 @@ func (e *wgpuExec) compile(name, src string, bind []access) (program, error) {
 // parameter slot.
 type bindKey struct {
 	k    *kernel
-	bufs [maxStorage]*devBuf
+	bufs [maxBound]*devBuf
 	slot int32
 }
 

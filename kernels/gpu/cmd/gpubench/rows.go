@@ -191,7 +191,7 @@ func rowSpeed(d *gpu.Device, tok int, small bool, copyBest float64) error {
 			func(b []*gpu.Buffer) error {
 				return d.AddScaledLayerNorm(b[4], b[5], b[6], b[7], b[0], b[1], nil, b[2], b[3], tok, 384, 1e-6)
 			}},
-		// With LayerScale γ: two kernels on a GPU (nine buffers), same compulsory traffic.
+		// With LayerScale γ: one kernel where the device binds nine storage buffers (else two), same compulsory traffic.
 		{fmt.Sprintf("AddScaledLayerNorm %d×384", tok), 16 * float64(tok*384), []int{tok * 384, tok * 384, 384, 384, tok * 384, tok * 384, tok, tok, 384},
 			func(b []*gpu.Buffer) error {
 				return d.AddScaledLayerNorm(b[4], b[5], b[6], b[7], b[0], b[1], b[8], b[2], b[3], tok, 384, 1e-6)
