@@ -48,7 +48,9 @@
 // them in memory, [Decoded] decodes and preprocesses a data.ImageSource on
 // all cores) and segmentation pairs from a [SegSource]. [OpenClassification]
 // and [OpenSegmentation] turn a dataset spec such as "chexpert:/data/train.csv"
-// or "phantom:600" into train/validation/test splits.
+// or "phantom:600" into train/validation/test splits; [OpenImages] turns one
+// (or "images:DIR", a folder of files) into the unlabelled image set of
+// pretraining and of cxformer embed --data.
 //
 // # Determinism
 //

@@ -25,7 +25,8 @@
 // written atomically, with student, teacher, AdamW moments, centers, step
 // and config, and a SHA-256 of the arrays; [Trainer.Resume] continues a run
 // bit-for-bit on the CPU. Batches come from a [DataSource], deterministic
-// per step; [RandomCrops] is a synthetic one. [AuditStep] runs one step on
-// a given batch and returns every intermediate named as in the golden SSL
-// data.
+// per step: [Images] cuts the multi-crop views of a set of images (a
+// folder, CheXpert, phantoms), [RandomCrops] draws synthetic ones.
+// [AuditStep] runs one step on a given batch and returns every
+// intermediate named as in the golden SSL data.
 package pretrain
