@@ -26,7 +26,7 @@ type Config struct {
 	Bootstrap     int // resamples for the confidence intervals
 }
 
-// Defaults returns the full demo (about 3.5 minutes on 2 cores) or, with
+// Defaults returns the full demo (about 3 minutes on 2 cores) or, with
 // quick, a run of about 1 minute.
 func Defaults(quick bool) Config {
 	c := Config{Out: "cxformer-demo", Device: tensor.CPU, Seed: 1, ImageSize: 112,

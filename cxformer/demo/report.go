@@ -113,7 +113,7 @@ func entropyNote(ratio, ibotFirst, ibotLast float64) string {
 	var what string
 	switch {
 	case ratio >= 0.9:
-		what = "flattened toward the uniform distribution: centering removes what the teacher's outputs share across images, and what is left differs too little between images for the low temperature to sharpen"
+		what = "flattened toward the uniform distribution, most likely because centering removes what the teacher's outputs share across images and what is left differs too little between images for the low temperature to sharpen"
 	case ratio <= 0.1:
 		what = "sharpened toward a single prototype per image"
 	default:
