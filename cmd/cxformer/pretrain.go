@@ -62,7 +62,7 @@ func runPretrain(args []string) error {
 	seed := fs.Int64("seed", -1, "seed of initialisation, crops and masks (default: the config's)")
 	freeze := fs.Int("freeze-backbone-iters", -1, "train only the heads for this many steps first (the paper's warm-up: 611; default: the config's)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per step on stdout instead of the progress bar")
-	dataSpec := fs.String("data", "", "training images: a data spec (below); default synthetic blobs")
+	dataSpec := fs.String("data", "", "training images: a data spec (below); default: the config's train.dataset_path, else synthetic blobs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -113,7 +113,9 @@ func runPretrain(args []string) error {
 		if *freeze >= 0 {
 			cfg.FreezeBackboneIters = *freeze
 		}
-		cfg.DatasetPath = *dataSpec
+		if set["data"] {
+			cfg.DatasetPath = *dataSpec // else the config's train.dataset_path, if any
+		}
 	}
 	if (*resume || *resumeFrom != "") && set["data"] && *dataSpec != cfg.DatasetPath {
 		// The images moved, say: the user's call, but a resumed run is

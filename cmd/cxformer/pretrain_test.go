@@ -61,6 +61,17 @@ func TestPretrainCommandResumesOnImages(t *testing.T) {
 	if err != nil || !strings.Contains(string(cfg), `"dataset_path": "images:`+root) {
 		t.Errorf("config.json does not record the data (%v):\n%s", err, cfg)
 	}
+	// That config.json as --config, without --data, trains on its data.
+	var buf bytes.Buffer
+	pretrainStdout = &buf
+	defer func() { pretrainStdout = os.Stdout }()
+	again := t.TempDir()
+	if err := run([]string{"pretrain", "--config", filepath.Join(dir, "config.json"), "--device", "cpu", "--steps", "1", "--out", again, "--json"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if cfg2, _ := os.ReadFile(filepath.Join(again, "config.json")); !strings.Contains(string(cfg2), `"dataset_path": "images:`+root) {
+		t.Errorf("a run from that config lost the data:\n%s", cfg2)
+	}
 }
 
 // pretrainResumes runs 4 steps at once and 2+2 with a resume, with the
