@@ -88,3 +88,20 @@ func ExampleLoader() {
 	// skipped an image
 	// 1 true true [3]
 }
+
+// List the images of a folder for self-supervised pretraining: every PNG,
+// JPEG and DICOM file below it, in path order, unlabelled.
+func ExampleReadImages() {
+	ds, err := data.ReadImages("../../testdata/data/folder")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, it := range ds.Items {
+		fmt.Println(it.ID)
+	}
+	// Output:
+	// a.png
+	// c.png
+	// d.dcm
+	// sub/b.jpg
+}
