@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gocx/gocx/internal/fuzzseed"
 	"github.com/gocx/gocx/nn/state"
 )
 
@@ -86,27 +87,6 @@ func fuzzHFModel(tb testing.TB, cfg HFConfig) []byte {
 	return encode(tb, hf)
 }
 
-// addBroken adds damaged copies of a valid file: empty, cut in half, cut by one
-// byte, and with its first bytes overwritten.
-func addBroken(good []byte, add func([]byte)) {
-	add(nil)
-	add(good[:len(good)/2])
-	add(good[:len(good)-1])
-	bad := slices.Clone(good)
-	copy(bad, "\x00garbage")
-	add(bad)
-}
-
-// writeFile writes b to dir/name and returns the path.
-func writeFile(tb testing.TB, dir, name string, b []byte) string {
-	tb.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
 // expectNamed fails unless err names what.
 func expectNamed(t *testing.T, err error, what string) {
 	t.Helper()
@@ -148,7 +128,7 @@ func FuzzReadHFConfig(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
-		addBroken(b, func(b []byte) { f.Add(b) })
+		fuzzseed.AddBroken(b, func(b []byte) { f.Add(b) })
 		f.Add(bytes.Replace(b, []byte(`"hidden_size": 4`), []byte(`"hidden_size": 4.5`), 1))
 		f.Add(bytes.Replace(b, []byte(`"num_hidden_layers": 2`), []byte(`"num_hidden_layers": 1000000000`), 1))
 		f.Add(bytes.Replace(b, []byte(`"mlp_ratio": 2`), []byte(`"mlp_ratio": 1e300`), 1))
@@ -161,7 +141,7 @@ func FuzzReadHFConfig(f *testing.F) {
 	f.Add([]byte(`{"model_type": null}`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := writeFile(t, dir, "config.json", data)
+		path := fuzzseed.WriteFile(t, dir, "config.json", data)
 		cfg, err := ReadHFConfig(dir)
 		if err != nil {
 			expectNamed(t, err, path)
@@ -188,7 +168,7 @@ func FuzzReadHFConfig(f *testing.F) {
 		if err != nil {
 			t.Fatalf("cannot write an accepted config: %v", err)
 		}
-		again, err := ReadHFConfig(writeFile(t, dir, "config.json", out))
+		again, err := ReadHFConfig(fuzzseed.WriteFile(t, dir, "config.json", out))
 		if err != nil {
 			t.Fatalf("cannot read back what MarshalJSON wrote: %v\n%s", err, out)
 		}
@@ -209,7 +189,7 @@ func FuzzLoadHF(f *testing.F) {
 	for i, cfg := range configs {
 		good := fuzzHFModel(f, cfg)
 		f.Add(uint8(i), good)
-		addBroken(good, func(b []byte) { f.Add(uint8(i), b) })
+		fuzzseed.AddBroken(good, func(b []byte) { f.Add(uint8(i), b) })
 		hf, err := state.ParseSafetensors(good)
 		if err != nil {
 			f.Fatal(err)
@@ -261,7 +241,7 @@ func FuzzLoadHF(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		writeFile(f, dirs[i], "config.json", b)
+		fuzzseed.WriteFile(f, dirs[i], "config.json", b)
 	}
 	f.Fuzz(func(t *testing.T, sel uint8, data []byte) {
 		i := int(sel) % len(configs)
@@ -269,7 +249,7 @@ func FuzzLoadHF(f *testing.F) {
 		for _, name := range fuzzModelFiles {
 			os.Remove(filepath.Join(dir, name))
 		}
-		writeFile(t, dir, file, data)
+		fuzzseed.WriteFile(t, dir, file, data)
 		native, cfg, err := LoadHF(dir)
 		if err != nil {
 			expectNamed(t, err, dir)
@@ -302,7 +282,7 @@ func FuzzNormalizeNative(f *testing.F) {
 	train.MustAdd(state.NewF32("teacher.ibot_head.mlp.0.bias", []int{3}, make([]float32, 3)))
 	good := encode(f, train)
 	f.Add(good)
-	addBroken(good, func(b []byte) { f.Add(b) })
+	fuzzseed.AddBroken(good, func(b []byte) { f.Add(b) })
 	clash := state.NewFile()
 	clash.MustAdd(state.NewF32("module.cls_token", []int{1}, []float32{1}))
 	clash.MustAdd(state.NewF32("backbone.module.cls_token", []int{1}, []float32{2}))
@@ -401,7 +381,7 @@ func TestReadHFConfigRejectsAbsurdSizes(t *testing.T) {
 			}
 			bad = bytes.Replace(bad, []byte(c.replace[i]), []byte(c.replace[i+1]), 1)
 		}
-		path := writeFile(t, dir, "config.json", bad)
+		path := fuzzseed.WriteFile(t, dir, "config.json", bad)
 		_, err := ReadHFConfig(path)
 		if err == nil || !strings.Contains(err.Error(), c.field) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: got %v, want an error naming %s and the file", c.replace[1], err, c.field)
@@ -430,7 +410,7 @@ func TestFromHFRejectsNonCanonicalLayerIndex(t *testing.T) {
 // UseMaskToken, which MarshalJSON writes for Dinov2Model only, and so was lost).
 func TestUseMaskTokenKeptForRegisterModels(t *testing.T) {
 	dir := t.TempDir()
-	path := writeFile(t, dir, "config.json", []byte(`{"model_type": "dinov2_with_registers", "use_mask_token": false,
+	path := fuzzseed.WriteFile(t, dir, "config.json", []byte(`{"model_type": "dinov2_with_registers", "use_mask_token": false,
 		"hidden_size": 4, "num_hidden_layers": 1, "num_attention_heads": 1, "image_size": 4, "patch_size": 2}`))
 	cfg, err := ReadHFConfig(path)
 	if err != nil {

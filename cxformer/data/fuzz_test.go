@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gocx/gocx/internal/fuzzseed"
 	"github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/frame"
 	"github.com/suyashkumar/dicom/pkg/tag"
@@ -63,30 +64,6 @@ func readFixture(tb testing.TB, rel string) []byte {
 		tb.Fatal(err)
 	}
 	return b
-}
-
-// addBroken adds damaged copies of a valid file: empty, cut in half, cut by one
-// byte, and with its first bytes overwritten.
-func addBroken(good []byte, add func([]byte)) {
-	add(nil)
-	add(good[:len(good)/2])
-	add(good[:len(good)-1])
-	bad := slices.Clone(good)
-	copy(bad, "\x00garbage")
-	add(bad)
-}
-
-// writeFile writes b to dir/rel, creating directories, and returns the path.
-func writeFile(tb testing.TB, dir, rel string, b []byte) string {
-	tb.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return p
 }
 
 // expectNamed fails unless err names what (a file or a field).
@@ -284,8 +261,8 @@ func FuzzDecode(f *testing.F) {
 		b := readFixture(f, rel)
 		f.Add(uint8(slices.Index(fuzzImageNames, "img"+filepath.Ext(rel))), b)
 	}
-	addBroken(readFixture(f, "images/gray8.png"), func(b []byte) { f.Add(uint8(0), b) })
-	addBroken(readFixture(f, "images/rgb.jpg"), func(b []byte) { f.Add(uint8(1), b) })
+	fuzzseed.AddBroken(readFixture(f, "images/gray8.png"), func(b []byte) { f.Add(uint8(0), b) })
+	fuzzseed.AddBroken(readFixture(f, "images/rgb.jpg"), func(b []byte) { f.Add(uint8(1), b) })
 	f.Add(uint8(0), pngWithSize(f, 1<<20, 1<<20))
 	f.Add(uint8(0), pngWithSize(f, 0, 7))
 	f.Add(uint8(1), jpegWithSize(f, 65535, 65535))
@@ -313,7 +290,7 @@ func FuzzDecodeDICOM(f *testing.F) {
 		f.Add(readFixture(f, "dicom/"+rel))
 	}
 	good := readFixture(f, "dicom/u8.dcm")
-	addBroken(good, func(b []byte) { f.Add(b) })
+	fuzzseed.AddBroken(good, func(b []byte) { f.Add(b) })
 	f.Add(good[:132]) // preamble and "DICM" only
 	// A rescale that overflows; a signed 32-bit frame with a non-finite window; below,
 	// a pixel data length past the end of the file, files that make the parser panic,
@@ -543,7 +520,7 @@ func TestDICOMNesting(t *testing.T) {
 // a garbled header, an unterminated quote, a byte-order mark and a short row.
 func addCSVSeeds(f *testing.F, good []byte, add func([]byte)) {
 	add(good)
-	addBroken(good, add)
+	fuzzseed.AddBroken(good, add)
 	header, _, _ := bytes.Cut(good, []byte("\n"))
 	add(slices.Concat(header, []byte("\n")))
 	add(slices.Concat([]byte("\ufeff"), good))
@@ -565,7 +542,7 @@ func FuzzReadCheXpert(f *testing.F) {
 	f.Add(uint8(0), bytes.Replace(good, []byte("-1.0"), []byte("2"), 1))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, mode uint8, csv []byte) {
-		path := writeFile(t, dir, "CheXpert-v1.0-small/train.csv", csv)
+		path := fuzzseed.WriteFile(t, dir, "CheXpert-v1.0-small/train.csv", csv)
 		opt := CheXpertOptions{Uncertain: UncertainPolicy(mode % 3), Blank: BlankPolicy(mode / 3 % 3)}
 		if mode&0x10 != 0 {
 			opt = CheXpertCXformer()
@@ -597,7 +574,7 @@ func FuzzReadCheXmask(f *testing.F) {
 	f.Add(true, []byte("Image ID,Left Lung,Right Lung,Heart,Height,Width,Dice RCA (Mean)\na,1 1,2 1,3 1,2,2,NaN\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, filter bool, csv []byte) {
-		path := writeFile(t, dir, "chexmask.csv", csv)
+		path := fuzzseed.WriteFile(t, dir, "chexmask.csv", csv)
 		opt := CheXmaskOptions{}
 		if filter {
 			opt.MinDiceRCA = 0.7
@@ -643,11 +620,11 @@ func FuzzReadNIH(f *testing.F) {
 	f.Add(uint8(1), csv, []byte(strings.Repeat("x", 70000))) // a line longer than bufio's token limit
 	f.Add(uint8(5), csv, []byte{})
 	root := f.TempDir()
-	writeFile(f, root, "images_001/images/00000001_000.png", readFixture(f, "nih/images_001/images/00000001_000.png"))
+	fuzzseed.WriteFile(f, root, "images_001/images/00000001_000.png", readFixture(f, "nih/images_001/images/00000001_000.png"))
 	f.Fuzz(func(t *testing.T, mode uint8, csv, list []byte) {
-		writeFile(t, root, "Data_Entry_2017.csv", csv)
-		writeFile(t, root, "train_val_list.txt", list)
-		writeFile(t, root, "test_list.txt", list)
+		fuzzseed.WriteFile(t, root, "Data_Entry_2017.csv", csv)
+		fuzzseed.WriteFile(t, root, "train_val_list.txt", list)
+		fuzzseed.WriteFile(t, root, "test_list.txt", list)
 		opt := NIHOptions{Split: []string{"", "train", "test"}[mode%3]}
 		if mode&4 != 0 {
 			opt.Views = []string{"PA"}
@@ -686,7 +663,7 @@ func FuzzReadVinDr(f *testing.F) {
 		name := []string{"image_labels_train.csv", "annotations_train.csv"}[mode%2]
 		os.Remove(filepath.Join(root, "image_labels_train.csv"))
 		os.Remove(filepath.Join(root, "annotations_train.csv"))
-		path := writeFile(t, root, name, csv)
+		path := fuzzseed.WriteFile(t, root, name, csv)
 		ds, err := ReadVinDr(root, VinDrOptions{Aggregate: VinDrAggregate(mode / 2 % 2)})
 		if err != nil {
 			expectNamed(t, err, path)
@@ -707,7 +684,7 @@ func FuzzReadRSNA(f *testing.F) {
 	f.Add(bytes.Replace(good, []byte("264.0"), []byte(""), 1)) // partial box
 	root := f.TempDir()
 	f.Fuzz(func(t *testing.T, csv []byte) {
-		path := writeFile(t, root, "stage_2_train_labels.csv", csv)
+		path := fuzzseed.WriteFile(t, root, "stage_2_train_labels.csv", csv)
 		ds, err := ReadRSNA(root, RSNAOptions{})
 		if err != nil {
 			expectNamed(t, err, path)
