@@ -196,14 +196,7 @@ func FuzzLoadHF(f *testing.F) {
 		}
 		// A task model (base model under dinov2_with_registers., plus a classifier), a
 		// layer index spelled "01", a missing key projection, and a wrongly typed query.
-		task := state.NewFile()
-		for _, name := range hf.Order {
-			a := *hf.Get(name)
-			a.Name = "dinov2_with_registers." + name
-			task.MustAdd(&a)
-		}
-		task.MustAdd(state.NewF32("classifier.weight", []int{2, 4}, make([]float32, 8)))
-		f.Add(uint8(i), encode(f, task))
+		f.Add(uint8(i), encode(f, taskModel(hf, 2, 4)))
 		dup := state.NewFile()
 		for _, name := range hf.Order {
 			a := *hf.Get(name)

@@ -169,14 +169,7 @@ func TestFromHFErrors(t *testing.T) {
 
 	// A task model: the base model under dinov2_with_registers. plus a
 	// classifier, which is not part of the backbone.
-	task := state.NewFile()
-	for _, n := range hf.Order {
-		a := *hf.Get(n)
-		a.Name = "dinov2_with_registers." + n
-		task.MustAdd(&a)
-	}
-	task.MustAdd(state.NewF32("classifier.weight", []int{2, 96}, make([]float32, 192)))
-	if native, err := FromHF(task, cfg); err != nil || native.Len() != len(NativeOrder(mustNative(t, cfg))) {
+	if native, err := FromHF(taskModel(hf, 2, 96), cfg); err != nil || native.Len() != len(NativeOrder(mustNative(t, cfg))) {
 		t.Errorf("task model: %v", err)
 	}
 
@@ -306,4 +299,18 @@ func TestNativeGoldenToHFAndBack(t *testing.T) {
 			t.Errorf("%s changed in the round trip", n)
 		}
 	}
+}
+
+// taskModel wraps a Hugging Face backbone as a task model does: every
+// array under dinov2_with_registers., plus a classes×in classifier weight,
+// which is not part of the backbone.
+func taskModel(hf *state.File, classes, in int) *state.File {
+	task := state.NewFile()
+	for _, n := range hf.Order {
+		a := *hf.Get(n)
+		a.Name = "dinov2_with_registers." + n
+		task.MustAdd(&a)
+	}
+	task.MustAdd(state.NewF32("classifier.weight", []int{classes, in}, make([]float32, classes*in)))
+	return task
 }
