@@ -147,13 +147,9 @@ func disjointAllocations(ins, outs []*Buffer) bool {
 // read-only and writable in one dispatch).
 func (d *Device) sharedAllocation(w, b *Buffer, v int, outs ...*Buffer) (*devBuf, int, int, bool) {
 	base := w.alloc()
-	if b.alloc() != base || w.off%v != 0 || b.off%v != 0 || base.bytes > d.limits.MaxStorageBufferBindingSize {
+	if b.alloc() != base || w.off%v != 0 || b.off%v != 0 || base.bytes > d.limits.MaxStorageBufferBindingSize ||
+		!disjointAllocations([]*Buffer{w}, outs) {
 		return nil, 0, 0, false
-	}
-	for _, o := range outs {
-		if o.alloc() == base {
-			return nil, 0, 0, false
-		}
 	}
 	return base, w.off / v, b.off / v, true
 }
